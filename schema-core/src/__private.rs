@@ -1,0 +1,42 @@
+//! Items used by code that `#[table]` and `#[pg_enum]` generate. Not public
+//! API: names here may change in any release.
+//!
+//! Generated code must not contain `cfg(feature = …)`, as it would be
+//! evaluated in the user's crate. Whatever depends on this crate's features
+//! is therefore written as a `macro_rules!` macro whose body is chosen here,
+//! where the features are known; generated code only invokes it.
+
+pub use std::borrow::Cow;
+pub use std::option::Option::{None, Some};
+
+pub use crate::model::{
+    Check, Column as ColumnModel, DefaultValue, Enum, ForeignKey, Identity, Index, IndexKey,
+    IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, SqlType, Table as TableModel,
+    Unique,
+};
+pub use crate::table::__check_reference as check_reference;
+pub use crate::{Column, PgEnum, Table};
+
+#[cfg(feature = "postgres")]
+pub use crate::pg::__private::*;
+
+pub use crate::__impl_from_row as impl_from_row;
+pub use crate::__impl_pg_enum_sql as impl_pg_enum_sql;
+
+/// Implements row decoding for a `#[table]` struct when the `postgres`
+/// feature is on; expands to nothing otherwise.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_from_row {
+    ($($tokens:tt)*) => {};
+}
+
+/// Implements `ToSql` / `FromSql` for a `#[pg_enum]` when the `postgres`
+/// feature is on; expands to nothing otherwise.
+#[cfg(not(feature = "postgres"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __impl_pg_enum_sql {
+    ($($tokens:tt)*) => {};
+}

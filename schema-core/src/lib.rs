@@ -1,0 +1,28 @@
+//! schema-core: the model, DDL rendering and runtime of a code-first
+//! PostgreSQL schema toolkit.
+//!
+//! - [`model`]: plain data for schemas, tables, columns, constraints, indexes;
+//! - [`naming`]: PostgreSQL's own rules for generated names;
+//! - [`sql`]: the one SQL writer and DDL rendering;
+//! - [`Table`], [`Column`], [`PgEnum`]: what `#[table]` and `#[pg_enum]` implement;
+//! - `syntax` (feature `syntax`): the one parser from `#[table]` items to the model;
+//! - `pg` (feature `postgres`): tokio-postgres integration.
+
+pub mod model;
+pub mod naming;
+pub mod sql;
+pub mod types;
+
+mod json;
+mod table;
+
+#[cfg(feature = "postgres")]
+pub mod pg;
+#[cfg(feature = "syntax")]
+pub mod syntax;
+
+pub use json::Json;
+pub use table::{Column, PgEnum, ReferenceCompatible, SchemaBuilder, Table};
+
+#[doc(hidden)]
+pub mod __private;

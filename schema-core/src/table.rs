@@ -1,0 +1,179 @@
+//! The runtime face of `#[table]` and `#[pg_enum]`: the traits the macros
+//! implement and the typed column accessor. Everything here is plain data so
+//! a table's whole model is a constant, built at compile time.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::model;
+
+/// A Rust struct mapped to a PostgreSQL table by `#[table]`.
+pub trait Table: Sized + 'static {
+    /// The table's namespace.
+    const SCHEMA: &'static str;
+    /// The table's name.
+    const NAME: &'static str;
+    /// The table's full model: columns, keys, constraints, indexes.
+    const TABLE: &'static model::Table;
+    /// The PostgreSQL enum types the table's columns use, for
+    /// [`crate::SchemaBuilder`] to include alongside the table.
+    const ENUMS: &'static [&'static model::Enum];
+}
+
+/// A Rust enum mapped to a PostgreSQL enum type by `#[pg_enum]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no PostgreSQL column type",
+    label = "schema-core cannot map this type to a PostgreSQL type",
+    note = "give the column an explicit type: `#[column(sql_type = \"…\")]`",
+    note = "or, if `{Self}` is an enum stored as a PostgreSQL enum, put `#[pg_enum]` on it",
+    note = "the supported Rust types are listed in the README under \"Type mapping\""
+)]
+pub trait PgEnum: Sized + Copy + 'static {
+    /// The type's namespace.
+    const SCHEMA: &'static str;
+    /// The type's name.
+    const NAME: &'static str;
+    /// The type's model (labels in order).
+    const ENUM: &'static model::Enum;
+
+    /// The label of this value.
+    fn label(self) -> &'static str;
+
+    /// The value with this label.
+    fn from_label(label: &str) -> Option<Self>;
+}
+
+/// A typed column accessor: `User::email` is a `Column<User, String>`.
+///
+/// The first parameter is the table, the second the column's Rust type, so
+/// the compiler rejects comparing a column with a value of another type or
+/// using a column of a table that is not part of a query.
+pub struct Column<T, V> {
+    index: usize,
+    name: &'static str,
+    marker: PhantomData<fn() -> (T, V)>,
+}
+
+impl<T, V> Column<T, V> {
+    #[doc(hidden)]
+    pub const fn __new(index: usize, name: &'static str) -> Self {
+        Column {
+            index,
+            name,
+            marker: PhantomData,
+        }
+    }
+
+    /// The column's SQL name.
+    pub const fn name(self) -> &'static str {
+        self.name
+    }
+
+    /// The column's position in the table (and in a decoded row).
+    pub const fn index(self) -> usize {
+        self.index
+    }
+}
+
+impl<T: Table, V> Column<T, V> {
+    /// The column's model.
+    pub fn model(self) -> &'static model::Column {
+        &T::TABLE.columns[self.index]
+    }
+}
+
+impl<T, V> Clone for Column<T, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, V> Copy for Column<T, V> {}
+
+impl<T: Table, V> fmt::Debug for Column<T, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", T::NAME, self.name)
+    }
+}
+
+/// Holds when a column of Rust type `Self` may reference a column of Rust
+/// type `V` with a foreign key: the same type, nullable or not on either side.
+#[diagnostic::on_unimplemented(
+    message = "a foreign key column of type `{Self}` cannot reference a column of type `{V}`",
+    label = "the referenced column has a different type",
+    note = "a foreign key column must have the same Rust type as the column it references (`Option<…>` aside)"
+)]
+pub trait ReferenceCompatible<V> {}
+
+impl<V> ReferenceCompatible<V> for V {}
+impl<V> ReferenceCompatible<V> for Option<V> {}
+
+#[doc(hidden)]
+pub const fn __check_reference<F, T, V>(_column: Column<T, V>)
+where
+    F: ReferenceCompatible<V>,
+{
+}
+
+/// Collects `#[table]` types into a [`model::Schema`], with the enum types
+/// and namespaces they use.
+#[derive(Debug, Default)]
+pub struct SchemaBuilder {
+    schema: model::Schema,
+}
+
+impl SchemaBuilder {
+    /// An empty schema.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the table `T` and the enum types its columns use.
+    pub fn table<T: Table>(mut self) -> Self {
+        self.add_table(T::TABLE, T::ENUMS);
+        self
+    }
+
+    /// Adds the enum type `E`, even when no table uses it.
+    pub fn pg_enum<E: PgEnum>(mut self) -> Self {
+        self.add_enum(E::ENUM);
+        self
+    }
+
+    /// Adds a table model and its enums (for code that holds models, not types).
+    pub fn add_table(&mut self, table: &model::Table, enums: &[&model::Enum]) {
+        self.add_namespace(&table.schema);
+        if self.schema.table(&table.schema, &table.name).is_none() {
+            self.schema.tables.push(table.clone());
+        }
+        for enum_type in enums {
+            self.add_enum(enum_type);
+        }
+    }
+
+    /// Adds an enum model.
+    pub fn add_enum(&mut self, enum_type: &model::Enum) {
+        self.add_namespace(&enum_type.schema);
+        if self
+            .schema
+            .enum_type(&enum_type.schema, &enum_type.name)
+            .is_none()
+        {
+            self.schema.enums.push(enum_type.clone());
+        }
+    }
+
+    fn add_namespace(&mut self, namespace: &str) {
+        if namespace != model::DEFAULT_SCHEMA
+            && !self.schema.namespaces.iter().any(|n| n == namespace)
+        {
+            self.schema.namespaces.push(namespace.to_owned());
+        }
+    }
+
+    /// The finished schema, in canonical order.
+    pub fn build(mut self) -> model::Schema {
+        self.schema.normalize();
+        self.schema
+    }
+}
