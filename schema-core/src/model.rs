@@ -464,7 +464,10 @@ impl Schema {
             .sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
         for table in &mut self.tables {
             table.uniques.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
-            table.foreign_keys.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
+            table
+                .foreign_keys
+                .to_mut()
+                .sort_by(|a, b| a.name.cmp(&b.name));
             table.checks.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
             table.indexes.to_mut().sort_by(|a, b| a.name.cmp(&b.name));
         }

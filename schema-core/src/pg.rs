@@ -121,7 +121,7 @@ pub mod __private {
                     $crate::__private::IsNull,
                     ::std::boxed::Box<dyn ::std::error::Error + Sync + Send>,
                 > {
-                    $crate::__private::enum_to_sql(*self, out)
+                    $crate::__private::enum_to_sql(self, out)
                 }
 
                 fn accepts(ty: &$crate::__private::Type) -> bool {
@@ -139,7 +139,10 @@ pub mod __private {
 pub fn enum_accepts<E: PgEnum>(ty: &Type) -> bool {
     match ty.kind() {
         Kind::Enum(_) => ty.name() == E::NAME,
-        _ => matches!(*ty, Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::UNKNOWN),
+        _ => matches!(
+            *ty,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::UNKNOWN
+        ),
     }
 }
 
@@ -157,7 +160,7 @@ pub fn enum_from_sql<E: PgEnum>(raw: &[u8]) -> Result<E, BoxError> {
 }
 
 #[doc(hidden)]
-pub fn enum_to_sql<E: PgEnum>(value: E, out: &mut BytesMut) -> Result<IsNull, BoxError> {
+pub fn enum_to_sql<E: PgEnum>(value: &E, out: &mut BytesMut) -> Result<IsNull, BoxError> {
     out.put_slice(value.label().as_bytes());
     Ok(IsNull::No)
 }

@@ -28,7 +28,7 @@ pub trait Table: Sized + 'static {
     note = "or, if `{Self}` is an enum stored as a PostgreSQL enum, put `#[pg_enum]` on it",
     note = "the supported Rust types are listed in the README under \"Type mapping\""
 )]
-pub trait PgEnum: Sized + Copy + 'static {
+pub trait PgEnum: Sized + 'static {
     /// The type's namespace.
     const SCHEMA: &'static str;
     /// The type's name.
@@ -37,7 +37,7 @@ pub trait PgEnum: Sized + Copy + 'static {
     const ENUM: &'static model::Enum;
 
     /// The label of this value.
-    fn label(self) -> &'static str;
+    fn label(&self) -> &'static str;
 
     /// The value with this label.
     fn from_label(label: &str) -> Option<Self>;

@@ -152,11 +152,47 @@ fn parse_base(text: &str) -> Result<SqlType, TypeError> {
 }
 
 const KNOWN: &[&str] = &[
-    "smallint", "int2", "integer", "int", "int4", "bigint", "int8", "smallserial", "serial2",
-    "serial", "serial4", "bigserial", "serial8", "real", "float4", "double precision", "float8",
-    "float", "numeric", "decimal", "boolean", "bool", "text", "varchar", "character varying",
-    "char", "character", "bpchar", "bytea", "uuid", "json", "jsonb", "date", "time", "timetz",
-    "timestamp", "timestamptz", "interval", "inet", "cidr", "macaddr",
+    "smallint",
+    "int2",
+    "integer",
+    "int",
+    "int4",
+    "bigint",
+    "int8",
+    "smallserial",
+    "serial2",
+    "serial",
+    "serial4",
+    "bigserial",
+    "serial8",
+    "real",
+    "float4",
+    "double precision",
+    "float8",
+    "float",
+    "numeric",
+    "decimal",
+    "boolean",
+    "bool",
+    "text",
+    "varchar",
+    "character varying",
+    "char",
+    "character",
+    "bpchar",
+    "bytea",
+    "uuid",
+    "json",
+    "jsonb",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "inet",
+    "cidr",
+    "macaddr",
 ];
 
 fn collapse_spaces(text: &str) -> String {
@@ -203,7 +239,9 @@ fn one_arg(name: &str, args: Option<&[u32]>) -> Result<Option<u32>, TypeError> {
     match args {
         None => Ok(None),
         Some([n]) if *n >= 1 => Ok(Some(*n)),
-        Some(_) => Err(TypeError(format!("`{name}` takes one length of at least 1"))),
+        Some(_) => Err(TypeError(format!(
+            "`{name}` takes one length of at least 1"
+        ))),
     }
 }
 
@@ -297,7 +335,10 @@ mod tests {
     fn aliases_and_arguments() {
         assert_eq!(parse("int4"), (SqlType::Integer, 0));
         assert_eq!(parse("INTEGER"), (SqlType::Integer, 0));
-        assert_eq!(parse("varchar(64)"), (SqlType::Varchar { length: Some(64) }, 0));
+        assert_eq!(
+            parse("varchar(64)"),
+            (SqlType::Varchar { length: Some(64) }, 0)
+        );
         assert_eq!(
             parse("character varying ( 10 )"),
             (SqlType::Varchar { length: Some(10) }, 0)

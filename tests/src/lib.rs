@@ -1,1 +1,3 @@
 //! Shared support for the cross-crate suites.
+
+pub mod pg;

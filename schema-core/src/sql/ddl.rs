@@ -18,7 +18,9 @@ pub fn create_schema(schema: &Schema) -> Vec<String> {
     for namespace in &schema.namespaces {
         if namespace != DEFAULT_SCHEMA {
             let mut w = SqlWriter::<()>::new();
-            w.push_sql("CREATE SCHEMA ").push_ident(namespace).push_sql(";");
+            w.push_sql("CREATE SCHEMA ")
+                .push_ident(namespace)
+                .push_sql(";");
             statements.push(w.sql().to_owned());
         }
     }

@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(quote_ident(r#"""#), r#""""""#);
         assert_eq!(quote_ident("a\\b"), r#""a\b""#);
         assert_eq!(quote_ident("naïve 名前"), "\"naïve 名前\"");
-        assert_eq!(quote_ident("x; DROP TABLE y; --"), "\"x; DROP TABLE y; --\"");
+        assert_eq!(
+            quote_ident("x; DROP TABLE y; --"),
+            "\"x; DROP TABLE y; --\""
+        );
     }
 
     #[test]
@@ -145,7 +148,10 @@ mod tests {
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_eq!(quote_literal(r"C:\dir"), r"E'C:\\dir'");
         assert_eq!(quote_literal(r"\'"), r"E'\\'''");
-        assert_eq!(quote_literal("'; DROP TABLE t; --"), "'''; DROP TABLE t; --'");
+        assert_eq!(
+            quote_literal("'; DROP TABLE t; --"),
+            "'''; DROP TABLE t; --'"
+        );
         assert_eq!(quote_literal("日本語"), "'日本語'");
         assert_eq!(quote_literal(""), "''");
     }

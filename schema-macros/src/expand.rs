@@ -1,0 +1,557 @@
+//! Code generation over proc_macro2, testable without a compiler session.
+//!
+//! Generated code reaches the runtime only through the crate path (default
+//! `::schema_core`, overridable with `crate = "…"`), carries no
+//! `cfg(feature = …)`, and keeps the model as constant data. On error the
+//! user's item is still emitted (minus our helper attributes) next to the
+//! `compile_error!`s, so one mistake gives one error.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use schema_core::model::{
+    Check, Column, DefaultValue, Identity, Index, IndexKey, IndexTarget, Literal, NullsOrder,
+    PrimaryKey, ReferentialAction, SqlType, Unique,
+};
+use schema_core::syntax::{self, EnumDef, TableDef};
+use syn::spanned::Spanned as _;
+
+/// `#[table]`.
+pub fn table(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item: syn::ItemStruct = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "`#[table]` goes on a struct with named fields, one per column",
+            );
+            return with_errors(input, error);
+        }
+    };
+    let result = syntax::table_def(args, &item);
+    strip_field_attrs(&mut item);
+    match result {
+        Ok(def) => {
+            let generated = table_impl(&def, &item);
+            quote!(#item #generated)
+        }
+        Err(error) => {
+            let accessors = fallback_accessors(&item);
+            let errors = error.to_compile_error();
+            quote!(#item #accessors #errors)
+        }
+    }
+}
+
+/// `#[pg_enum]`.
+pub fn pg_enum(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut item: syn::ItemEnum = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let error = syn::Error::new(
+                Span::call_site(),
+                "`#[pg_enum]` goes on an enum whose variants have no fields",
+            );
+            return with_errors(input, error);
+        }
+    };
+    let result = syntax::enum_def(args, &item);
+    for variant in &mut item.variants {
+        variant.attrs.retain(|a| !a.path().is_ident("value"));
+    }
+    match result {
+        Ok(def) => {
+            let generated = enum_impl(&def);
+            quote!(#item #generated)
+        }
+        Err(error) => {
+            let errors = error.to_compile_error();
+            quote!(#item #errors)
+        }
+    }
+}
+
+fn with_errors(input: TokenStream, error: syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote!(#input #errors)
+}
+
+fn strip_field_attrs(item: &mut syn::ItemStruct) {
+    for field in item.fields.iter_mut() {
+        field.attrs.retain(|a| !a.path().is_ident("column"));
+    }
+}
+
+/// Column accessors without metadata, so that code using the struct does not
+/// drown the real error in "no associated item" errors.
+fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
+    let krate: syn::Path = syn::parse_quote!(::schema_core);
+    let ident = &item.ident;
+    if !item.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let consts = item.fields.iter().enumerate().filter_map(|(i, field)| {
+        let name = field.ident.as_ref()?;
+        let (vis, ty) = (&field.vis, &field.ty);
+        let sql = name.to_string();
+        Some(quote! {
+            #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+        })
+    });
+    quote! {
+        #[allow(non_upper_case_globals, dead_code)]
+        impl #ident { #(#consts)* }
+    }
+}
+
+struct Gen<'a> {
+    krate: &'a syn::Path,
+}
+
+impl Gen<'_> {
+    fn str(&self, value: &str) -> TokenStream {
+        let krate = self.krate;
+        quote!(#krate::__private::Cow::Borrowed(#value))
+    }
+
+    fn opt_str(&self, value: Option<&str>) -> TokenStream {
+        let krate = self.krate;
+        match value {
+            Some(value) => {
+                let value = self.str(value);
+                quote!(#krate::__private::Some(#value))
+            }
+            None => quote!(#krate::__private::None),
+        }
+    }
+
+    fn list(&self, items: impl IntoIterator<Item = TokenStream>) -> TokenStream {
+        let krate = self.krate;
+        let items = items.into_iter();
+        quote!(#krate::__private::Cow::Borrowed(&[#(#items),*]))
+    }
+
+    fn str_list<'s>(&self, items: impl IntoIterator<Item = &'s str>) -> TokenStream {
+        self.list(items.into_iter().map(|s| self.str(s)))
+    }
+
+    fn opt<T>(&self, value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream {
+        let krate = self.krate;
+        match value {
+            Some(value) => {
+                let value = f(value);
+                quote!(#krate::__private::Some(#value))
+            }
+            None => quote!(#krate::__private::None),
+        }
+    }
+
+    fn sql_type(&self, ty: &SqlType, enum_type: Option<&syn::Type>) -> TokenStream {
+        let krate = self.krate;
+        let p = quote!(#krate::__private::SqlType);
+        let opt_u = |v: Option<u32>| self.opt(v, |v| quote!(#v));
+        match ty {
+            SqlType::SmallInt => quote!(#p::SmallInt),
+            SqlType::Integer => quote!(#p::Integer),
+            SqlType::BigInt => quote!(#p::BigInt),
+            SqlType::SmallSerial => quote!(#p::SmallSerial),
+            SqlType::Serial => quote!(#p::Serial),
+            SqlType::BigSerial => quote!(#p::BigSerial),
+            SqlType::Real => quote!(#p::Real),
+            SqlType::DoublePrecision => quote!(#p::DoublePrecision),
+            SqlType::Numeric { precision, scale } => {
+                let precision = self.opt(*precision, |v| quote!(#v));
+                let scale = self.opt(*scale, |v| quote!(#v));
+                quote!(#p::Numeric { precision: #precision, scale: #scale })
+            }
+            SqlType::Boolean => quote!(#p::Boolean),
+            SqlType::Text => quote!(#p::Text),
+            SqlType::Varchar { length } => {
+                let length = opt_u(*length);
+                quote!(#p::Varchar { length: #length })
+            }
+            SqlType::Char { length } => {
+                let length = opt_u(*length);
+                quote!(#p::Char { length: #length })
+            }
+            SqlType::Bytea => quote!(#p::Bytea),
+            SqlType::Uuid => quote!(#p::Uuid),
+            SqlType::Json => quote!(#p::Json),
+            SqlType::Jsonb => quote!(#p::Jsonb),
+            SqlType::Date => quote!(#p::Date),
+            SqlType::Time {
+                precision,
+                with_time_zone,
+            } => {
+                let precision = self.opt(*precision, |v| quote!(#v));
+                quote!(#p::Time { precision: #precision, with_time_zone: #with_time_zone })
+            }
+            SqlType::Timestamp {
+                precision,
+                with_time_zone,
+            } => {
+                let precision = self.opt(*precision, |v| quote!(#v));
+                quote!(#p::Timestamp { precision: #precision, with_time_zone: #with_time_zone })
+            }
+            SqlType::Interval => quote!(#p::Interval),
+            SqlType::Inet => quote!(#p::Inet),
+            SqlType::Cidr => quote!(#p::Cidr),
+            SqlType::MacAddr => quote!(#p::MacAddr),
+            SqlType::Enum { schema, name } => match enum_type {
+                Some(rust) => {
+                    // Spanned on the field's type: an unknown type fails here,
+                    // with `PgEnum`'s on_unimplemented message.
+                    let span = rust.span();
+                    let schema = quote_spanned!(span=> <#rust as #krate::PgEnum>::SCHEMA);
+                    let name = quote_spanned!(span=> <#rust as #krate::PgEnum>::NAME);
+                    quote!(#p::Enum {
+                        schema: #krate::__private::Cow::Borrowed(#schema),
+                        name: #krate::__private::Cow::Borrowed(#name),
+                    })
+                }
+                None => {
+                    let (schema, name) = (self.str(schema), self.str(name));
+                    quote!(#p::Enum { schema: #schema, name: #name })
+                }
+            },
+            SqlType::Other { name } => {
+                let name = self.str(name);
+                quote!(#p::Other { name: #name })
+            }
+        }
+    }
+
+    fn column(&self, column: &Column, enum_type: Option<&syn::Type>) -> TokenStream {
+        let krate = self.krate;
+        let name = self.str(&column.name);
+        let sql_type = self.sql_type(&column.sql_type, enum_type);
+        let array_dims = column.array_dims;
+        let nullable = column.nullable;
+        let default = self.opt(column.default.as_ref(), |d| self.default(d));
+        let identity = self.opt(column.identity.as_ref(), |i| self.identity(i));
+        let generated = self.opt_str(column.generated.as_deref());
+        let renamed_from = self.opt_str(column.renamed_from.as_deref());
+        quote!(#krate::__private::ColumnModel {
+            name: #name,
+            sql_type: #sql_type,
+            array_dims: #array_dims,
+            nullable: #nullable,
+            default: #default,
+            identity: #identity,
+            generated: #generated,
+            renamed_from: #renamed_from,
+        })
+    }
+
+    fn default(&self, default: &DefaultValue) -> TokenStream {
+        let krate = self.krate;
+        match default {
+            DefaultValue::Sql(sql) => {
+                let sql = self.str(sql);
+                quote!(#krate::__private::DefaultValue::Sql(#sql))
+            }
+            DefaultValue::Literal(literal) => {
+                let literal = match literal {
+                    Literal::Bool(b) => quote!(#krate::__private::Literal::Bool(#b)),
+                    Literal::Number(n) => {
+                        let n = self.str(n);
+                        quote!(#krate::__private::Literal::Number(#n))
+                    }
+                    Literal::String(s) => {
+                        let s = self.str(s);
+                        quote!(#krate::__private::Literal::String(#s))
+                    }
+                };
+                quote!(#krate::__private::DefaultValue::Literal(#literal))
+            }
+        }
+    }
+
+    fn identity(&self, identity: &Identity) -> TokenStream {
+        let krate = self.krate;
+        let always = identity.always;
+        let cycle = identity.cycle;
+        let num = |v: Option<i64>| self.opt(v, |v| quote!(#v));
+        let (start, increment, min_value, max_value, cache) = (
+            num(identity.start),
+            num(identity.increment),
+            num(identity.min_value),
+            num(identity.max_value),
+            num(identity.cache),
+        );
+        quote!(#krate::__private::Identity {
+            always: #always,
+            start: #start,
+            increment: #increment,
+            min_value: #min_value,
+            max_value: #max_value,
+            cache: #cache,
+            cycle: #cycle,
+        })
+    }
+
+    fn primary_key(&self, pk: &PrimaryKey) -> TokenStream {
+        let krate = self.krate;
+        let name = self.str(&pk.name);
+        let columns = self.str_list(pk.columns.iter().map(|c| &**c));
+        quote!(#krate::__private::PrimaryKey { name: #name, columns: #columns })
+    }
+
+    fn unique(&self, unique: &Unique) -> TokenStream {
+        let krate = self.krate;
+        let name = self.str(&unique.name);
+        let columns = self.str_list(unique.columns.iter().map(|c| &**c));
+        let nnd = unique.nulls_not_distinct;
+        quote!(#krate::__private::Unique { name: #name, columns: #columns, nulls_not_distinct: #nnd })
+    }
+
+    fn check(&self, check: &Check) -> TokenStream {
+        let krate = self.krate;
+        let name = self.str(&check.name);
+        let expression = self.str(&check.expression);
+        quote!(#krate::__private::Check { name: #name, expression: #expression })
+    }
+
+    fn index(&self, index: &Index) -> TokenStream {
+        let krate = self.krate;
+        let name = self.str(&index.name);
+        let unique = index.unique;
+        let method = self.str(&index.method);
+        let keys = self.list(index.keys.iter().map(|k| self.index_key(k)));
+        let nnd = index.nulls_not_distinct;
+        let predicate = self.opt_str(index.predicate.as_deref());
+        quote!(#krate::__private::Index {
+            name: #name,
+            unique: #unique,
+            method: #method,
+            keys: #keys,
+            nulls_not_distinct: #nnd,
+            predicate: #predicate,
+        })
+    }
+
+    fn index_key(&self, key: &IndexKey) -> TokenStream {
+        let krate = self.krate;
+        let target = match &key.target {
+            IndexTarget::Column(c) => {
+                let c = self.str(c);
+                quote!(#krate::__private::IndexTarget::Column(#c))
+            }
+            IndexTarget::Expression(e) => {
+                let e = self.str(e);
+                quote!(#krate::__private::IndexTarget::Expression(#e))
+            }
+        };
+        let opclass = self.opt_str(key.opclass.as_deref());
+        let descending = key.descending;
+        let nulls = self.opt(key.nulls, |n| match n {
+            NullsOrder::First => quote!(#krate::__private::NullsOrder::First),
+            NullsOrder::Last => quote!(#krate::__private::NullsOrder::Last),
+        });
+        quote!(#krate::__private::IndexKey {
+            target: #target,
+            opclass: #opclass,
+            descending: #descending,
+            nulls: #nulls,
+        })
+    }
+
+    fn action(&self, action: ReferentialAction) -> TokenStream {
+        let krate = self.krate;
+        let variant = match action {
+            ReferentialAction::NoAction => quote!(NoAction),
+            ReferentialAction::Restrict => quote!(Restrict),
+            ReferentialAction::Cascade => quote!(Cascade),
+            ReferentialAction::SetNull => quote!(SetNull),
+            ReferentialAction::SetDefault => quote!(SetDefault),
+        };
+        quote!(#krate::__private::ReferentialAction::#variant)
+    }
+}
+
+fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
+    let krate = &def.crate_path;
+    let g = Gen { krate };
+    let ident = &def.ident;
+    let table = &def.table;
+
+    let accessors = item
+        .fields
+        .iter()
+        .zip(&def.fields)
+        .enumerate()
+        .map(|(i, (field, f))| {
+            let (vis, name, ty) = (&field.vis, &f.ident, &f.ty);
+            let sql = &*table.columns[i].name;
+            let doc = format!("The `{sql}` column.");
+            quote! {
+                #[doc = #doc]
+                #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+            }
+        });
+
+    let columns = g.list(
+        table
+            .columns
+            .iter()
+            .zip(&def.fields)
+            .map(|(c, f)| g.column(c, f.enum_type.as_ref())),
+    );
+    let primary_key = g.opt(table.primary_key.as_ref(), |pk| g.primary_key(pk));
+    let uniques = g.list(table.uniques.iter().map(|u| g.unique(u)));
+    let checks = g.list(table.checks.iter().map(|c| g.check(c)));
+    let indexes = g.list(table.indexes.iter().map(|i| g.index(i)));
+    let mut reference_checks = Vec::new();
+    let foreign_keys = g.list(def.foreign_keys.iter().map(|fk| {
+        let name = g.str(&fk.name);
+        let columns = g.str_list(fk.fields.iter().map(|&i| &*table.columns[i].name));
+        let target = fk.target_type();
+        let schema = quote_spanned!(target.span()=> <#target as #krate::Table>::SCHEMA);
+        let table_name = quote_spanned!(target.span()=> <#target as #krate::Table>::NAME);
+        let referenced = g.list(
+            fk.references
+                .iter()
+                .map(|path| quote!(#krate::__private::Cow::Borrowed(#path.name()))),
+        );
+        for (&i, path) in fk.fields.iter().zip(&fk.references) {
+            let field_ty = &def.fields[i].ty;
+            let span = path.span();
+            reference_checks.push(quote_spanned! {span=>
+                const _: () = #krate::__private::check_reference::<#field_ty, _, _>(#path);
+            });
+        }
+        let on_delete = g.action(fk.on_delete);
+        let on_update = g.action(fk.on_update);
+        quote!(#krate::__private::ForeignKey {
+            name: #name,
+            columns: #columns,
+            references_schema: #krate::__private::Cow::Borrowed(#schema),
+            references_table: #krate::__private::Cow::Borrowed(#table_name),
+            references_columns: #referenced,
+            on_delete: #on_delete,
+            on_update: #on_update,
+        })
+    }));
+    let schema_name = &*table.schema;
+    let table_name = &*table.name;
+    let schema = g.str(schema_name);
+    let name = g.str(table_name);
+    let renamed_from = g.opt_str(table.renamed_from.as_deref());
+
+    let mut seen = std::collections::BTreeSet::new();
+    let enums = def.fields.iter().filter_map(|f| {
+        let ty = f.enum_type.as_ref()?;
+        seen.insert(ty.to_token_stream().to_string())
+            .then(|| quote_spanned!(ty.span()=> <#ty as #krate::PgEnum>::ENUM))
+    });
+
+    let decode = def.fields.iter().enumerate().map(|(i, f)| {
+        let field = &f.ident;
+        let sql = &*table.columns[i].name;
+        quote!(#field: #i => #sql)
+    });
+
+    quote! {
+        #[allow(non_upper_case_globals)]
+        impl #ident {
+            #(#accessors)*
+        }
+
+        impl #krate::Table for #ident {
+            const SCHEMA: &'static str = #schema_name;
+            const NAME: &'static str = #table_name;
+            const TABLE: &'static #krate::__private::TableModel = &#krate::__private::TableModel {
+                schema: #schema,
+                name: #name,
+                columns: #columns,
+                primary_key: #primary_key,
+                uniques: #uniques,
+                foreign_keys: #foreign_keys,
+                checks: #checks,
+                indexes: #indexes,
+                renamed_from: #renamed_from,
+            };
+            const ENUMS: &'static [&'static #krate::__private::Enum] = &[#(#enums),*];
+        }
+
+        #(#reference_checks)*
+
+        #krate::__private::impl_from_row!(#ident { #(#decode),* });
+    }
+}
+
+fn enum_impl(def: &EnumDef) -> TokenStream {
+    let krate = &def.crate_path;
+    let g = Gen { krate };
+    let ident = &def.ident;
+    let model = &def.model;
+    let schema_name = &*model.schema;
+    let type_name = &*model.name;
+    let schema = g.str(schema_name);
+    let name = g.str(type_name);
+    let values = g.str_list(model.values.iter().map(|v| &**v));
+    let renamed_from = g.opt_str(model.renamed_from.as_deref());
+    let labels: Vec<&str> = model.values.iter().map(|v| &**v).collect();
+    let variants = &def.variants;
+    quote! {
+        impl #krate::PgEnum for #ident {
+            const SCHEMA: &'static str = #schema_name;
+            const NAME: &'static str = #type_name;
+            const ENUM: &'static #krate::__private::Enum = &#krate::__private::Enum {
+                schema: #schema,
+                name: #name,
+                values: #values,
+                renamed_from: #renamed_from,
+            };
+
+            fn label(&self) -> &'static str {
+                match *self {
+                    #(#ident::#variants => #labels,)*
+                }
+            }
+
+            fn from_label(label: &str) -> #krate::__private::Option<Self> {
+                match label {
+                    #(#labels => #krate::__private::Some(#ident::#variants),)*
+                    _ => #krate::__private::None,
+                }
+            }
+        }
+
+        #krate::__private::impl_pg_enum_sql!(#ident);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pretty(tokens: TokenStream) -> String {
+        let file: syn::File = syn::parse2(tokens).expect("expansion parses as a file");
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn expands_a_table() {
+        let args = quote!(name = "user");
+        let item = quote! {
+            pub struct User {
+                #[column(primary_key)]
+                pub id: String,
+                #[column(unique)]
+                pub email: String,
+                #[column(default = false)]
+                pub email_verified: bool,
+                pub image: Option<String>,
+            }
+        };
+        insta::assert_snapshot!(pretty(table(args, item)));
+    }
+
+    #[test]
+    fn expands_an_enum() {
+        let item = quote! {
+            pub enum PlanInterval { Month, #[value(name = "per_year")] Year }
+        };
+        insta::assert_snapshot!(pretty(pg_enum(TokenStream::new(), item)));
+    }
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# scripts/test.sh — the project's single test command.
+#
+# Contract: runs `cargo fmt --check`, `cargo clippy --workspace --all-targets
+# -- -D warnings` and `cargo test --workspace "$@"` against a real PostgreSQL
+# server. If DATABASE_URL is set, that server is used as is. Otherwise the
+# script installs the Debian `postgresql` package when no server binaries are
+# found (needs root), starts a throwaway cluster (trust auth, 127.0.0.1 only,
+# free port, socket in a temp dir), exports DATABASE_URL for the tests, and
+# always stops the cluster and deletes its directory on exit. The exit status
+# is that of the first failing step.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Prints the bin directory of the highest installed PostgreSQL server, if any.
+find_pg_bindir() {
+    local dir latest
+    latest="$(for dir in /usr/lib/postgresql/*/bin; do
+        [[ -x "$dir/initdb" && -x "$dir/pg_ctl" && -x "$dir/postgres" ]] || continue
+        dir="${dir#/usr/lib/postgresql/}"
+        printf '%s\n' "${dir%/bin}"
+    done | sort -V | tail -n 1)"
+    if [[ -n "$latest" ]]; then printf '/usr/lib/postgresql/%s/bin\n' "$latest"; fi
+}
+
+install_postgresql() {
+    [[ "$(id -u)" -eq 0 ]] \
+        || die "no PostgreSQL server under /usr/lib/postgresql/*/bin; install the 'postgresql' package as root, or set DATABASE_URL"
+    log "installing the postgresql package (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    # Keep the package from starting its default cluster on port 5432: this
+    # script runs its own. policy-rc.d is only added if absent, then removed.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        added_policy=1
+    fi
+    local status=0
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } || status=$?
+    if [[ "$added_policy" -eq 1 ]]; then rm -f "$policy"; fi
+    [[ "$status" -eq 0 ]] || die "apt-get failed to install postgresql (exit $status)"
+}
+
+ensure_cargo_component() { # $1 = cargo subcommand, $2 = rustup component
+    cargo "$1" --version >/dev/null 2>&1 && return 0
+    command -v rustup >/dev/null 2>&1 || die "cargo $1 is missing and rustup is not available"
+    log "installing rustup component $2"
+    rustup component add "$2"
+}
+
+# Runs a command as the cluster owner: `postgres` when we are root (initdb and
+# postgres refuse to run as root), the current user otherwise. Runs from the
+# cluster directory so the postgres user never needs access to the cwd.
+as_owner() {
+    if [[ "$(id -u)" -eq 0 ]]; then
+        (cd "$pg_tmp" && runuser -u postgres -- "$@")
+    else
+        (cd "$pg_tmp" && "$@")
+    fi
+}
+
+# Prints a local TCP port that nothing is listening on. Asks the kernel via
+# python3 when available, else probes random ports in 54000-59999. A race with
+# another process is handled by retrying the server start.
+pick_port() {
+    local port
+    if command -v python3 >/dev/null 2>&1 \
+        && port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null)"; then
+        printf '%s\n' "$port"
+        return 0
+    fi
+    local _
+    for _ in $(seq 1 100); do
+        port=$((54000 + RANDOM % 6000))
+        # A successful connect means the port is taken.
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            printf '%s\n' "$port"
+            return 0
+        fi
+    done
+    die "could not find a free local port"
+}
+
+pg_tmp=""
+pg_bin=""
+cleanup() {
+    local status=$?
+    set +e
+    if [[ -n "$pg_tmp" ]]; then
+        if [[ -f "$pg_tmp/data/postmaster.pid" ]]; then
+            log "stopping PostgreSQL"
+            if ! as_owner "$pg_bin/pg_ctl" -D "$pg_tmp/data" -m immediate -w -t 30 stop >/dev/null 2>&1; then
+                local pid
+                pid="$(head -n 1 "$pg_tmp/data/postmaster.pid" 2>/dev/null)"
+                [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null
+            fi
+        fi
+        rm -rf "$pg_tmp"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_cluster() {
+    pg_bin="$(find_pg_bindir)"
+    if [[ -z "$pg_bin" ]]; then
+        install_postgresql
+        pg_bin="$(find_pg_bindir)"
+        [[ -n "$pg_bin" ]] || die "postgresql installed, but no server found under /usr/lib/postgresql/*/bin"
+    fi
+    local version="${pg_bin#/usr/lib/postgresql/}"
+    version="${version%/bin}"
+
+    if [[ "$(id -u)" -eq 0 ]]; then
+        id -u postgres >/dev/null 2>&1 \
+            || die "the 'postgres' system user does not exist (it comes with the postgresql package)"
+        pg_tmp="$(mktemp -d /tmp/schema-pg.XXXXXX)"
+        chown postgres: "$pg_tmp"
+    else
+        pg_tmp="$(mktemp -d "${TMPDIR:-/tmp}/schema-pg.XXXXXX")"
+    fi
+
+    if ! as_owner "$pg_bin/initdb" -D "$pg_tmp/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
+        >"$pg_tmp/initdb.log" 2>&1; then
+        cat "$pg_tmp/initdb.log" >&2
+        die "initdb failed"
+    fi
+    # Trust, but only over the socket in the temp dir and 127.0.0.1.
+    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$pg_tmp/data/pg_hba.conf"
+
+    local attempt port
+    for attempt in 1 2 3 4 5; do
+        port="$(pick_port)"
+        log "starting PostgreSQL $version on port $port"
+        if as_owner "$pg_bin/pg_ctl" -D "$pg_tmp/data" -l "$pg_tmp/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+            start >"$pg_tmp/pg_ctl.log" 2>&1; then
+            break
+        fi
+        # Only a lost race for the port is worth another try.
+        if [[ "$attempt" -lt 5 && ! -f "$pg_tmp/data/postmaster.pid" ]] \
+            && grep -q 'could not bind\|could not create any TCP/IP sockets' "$pg_tmp/server.log" 2>/dev/null; then
+            log "port $port is taken, retrying"
+            continue
+        fi
+        { printf -- '--- pg_ctl output ---\n'; cat "$pg_tmp/pg_ctl.log"
+          printf -- '--- server log ---\n'; cat "$pg_tmp/server.log"; } >&2 2>/dev/null || true
+        die "PostgreSQL $version did not start on port $port"
+    done
+
+    # pg_ctl -w waited for startup; confirm the TCP listener answers.
+    local waited=0
+    until "$pg_bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres; do
+        if [[ "$waited" -ge 30 ]]; then
+            cat "$pg_tmp/server.log" >&2 2>/dev/null || true
+            die "PostgreSQL is not accepting connections on 127.0.0.1:$port after ${waited}s"
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+ensure_cargo_component fmt rustfmt
+ensure_cargo_component clippy clippy
+
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    log "using the PostgreSQL server in DATABASE_URL"
+else
+    start_cluster
+fi
+
+log "cargo fmt --check"
+cargo fmt --all --check
+log "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+log "cargo test --workspace $*"
+cargo test --workspace "$@"
+log "all checks passed"
