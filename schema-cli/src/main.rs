@@ -1,1 +1,65 @@
-fn main() {}
+//! `schema-cli`: the binary is glue. `main` parses arguments, calls
+//! [`run`], prints `error: …` with one `caused by:` line per source and any
+//! `hint:` lines, and picks the exit code: 0 success, 1 the command ran and
+//! found the state wrong, 2 an error (bad input, config, usage).
+
+mod commands;
+mod config;
+mod output;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Code-first PostgreSQL schemas: export DDL from `#[table]` structs.
+#[derive(Debug, Parser)]
+#[command(name = "schema-cli", version, about, long_about = None)]
+struct Cli {
+    /// Path to schema.toml (default: found from the working directory upward).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<std::path::PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the DDL that creates the whole schema on an empty database.
+    Export(commands::export::Args),
+}
+
+/// What a command concluded, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the command ran and found the state wrong.
+    Failure,
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Export(args) => commands::export::run(cli.config.as_deref(), args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Failure) => ExitCode::from(1),
+        Err(error) => {
+            output::print_error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
