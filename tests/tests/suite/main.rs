@@ -1,0 +1,5 @@
+//! The cross-crate suite: one test binary (see STYLE.md), one module per
+//! concern. Tests that need PostgreSQL get a fresh database each from
+//! `schema_tests::pg` and fail, never skip, when the server is missing.
+
+mod names;
