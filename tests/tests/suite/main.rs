@@ -2,4 +2,6 @@
 //! concern. Tests that need PostgreSQL get a fresh database each from
 //! `schema_tests::pg` and fail, never skip, when the server is missing.
 
+mod catalog;
+mod every_feature;
 mod names;
