@@ -42,7 +42,10 @@ pub struct Config {
     /// The schema: a `.rs` file or a folder of them.
     pub schema: PathBuf,
     /// The migrations folder.
-    #[expect(dead_code, reason = "read by generate and migrate (issues #3, #4)")]
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by generate and migrate (issues #3, #4)")
+    )]
     pub out: PathBuf,
     /// The database URL from the file, if any.
     #[expect(dead_code, reason = "read by the database commands (issue #3)")]
@@ -87,17 +90,18 @@ fn find() -> anyhow::Result<PathBuf> {
 
 /// Parses the text of a config file at `path`.
 pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
+    let shown = crate::source::relative(path);
     let raw: RawConfig = toml::from_str(text)
-        .map_err(|error| anyhow!("{}: {}", path.display(), error.message().trim_end()))
+        .map_err(|error| anyhow!("{}: {}", shown.display(), error.message().trim_end()))
         .map_err(|error| match locate(text, &error) {
-            Some(line) => anyhow!("{}:{line}: {}", path.display(), strip_path(&error, path)),
+            Some(line) => anyhow!("{}:{line}: {}", shown.display(), strip_path(&error, &shown)),
             None => error,
         })
         .hint("see the README's \"Configuration\" section for the keys schema.toml accepts")?;
     if raw.dialect != "postgresql" {
         bail!(
             "{}: dialect `{}` is not supported: this tool speaks `postgresql`",
-            path.display(),
+            shown.display(),
             raw.dialect
         );
     }

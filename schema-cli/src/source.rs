@@ -17,7 +17,7 @@ use crate::output::WithHint as _;
 /// recursively), sorted so that output never depends on directory order.
 pub fn schema_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let metadata = std::fs::metadata(path)
-        .map_err(|error| anyhow!("schema path `{}`: {error}", path.display()))
+        .map_err(|error| anyhow!("schema path `{}`: {error}", relative(path).display()))
         .hint("`schema` in schema.toml must name a .rs file or a folder of them")?;
     if metadata.is_file() {
         return Ok(vec![path.to_path_buf()]);
@@ -26,7 +26,10 @@ pub fn schema_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     collect(path, &mut files)?;
     files.sort();
     if files.is_empty() {
-        return Err(anyhow!("the schema folder `{}` holds no .rs files", path.display()))
+        return Err(anyhow!(
+            "the schema folder `{}` holds no .rs files",
+            relative(path).display()
+        ))
             .hint("point `schema` in schema.toml at the folder of your #[table] structs");
     }
     Ok(files)
@@ -57,7 +60,7 @@ pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
     let mut report = String::new();
     for file in &files {
         let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read `{}`", file.display()))?;
+            .with_context(|| format!("cannot read `{}`", relative(file).display()))?;
         match syntax::parse_file(&text) {
             Ok(items) => parsed.push(items),
             Err(error) => {
