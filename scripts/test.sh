@@ -35,15 +35,14 @@ install_postgresql() {
     export DEBIAN_FRONTEND=noninteractive
     # Keep the package from starting its default cluster on port 5432: this
     # script runs its own. policy-rc.d is only added if absent, then removed.
-    local policy=/usr/sbin/policy-rc.d added_policy=0
-    if [[ ! -e "$policy" ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        added_policy=1
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        added_policy=/usr/sbin/policy-rc.d
     fi
     local status=0
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } || status=$?
-    if [[ "$added_policy" -eq 1 ]]; then rm -f "$policy"; fi
+    if [[ -n "$added_policy" ]]; then rm -f "$added_policy"; added_policy=""; fi
     [[ "$status" -eq 0 ]] || die "apt-get failed to install postgresql (exit $status)"
 }
 
@@ -89,17 +88,25 @@ pick_port() {
 
 pg_tmp=""
 pg_bin=""
+added_policy=""
 cleanup() {
     local status=$?
     set +e
+    if [[ -n "$added_policy" ]]; then rm -f "$added_policy"; fi
     if [[ -n "$pg_tmp" ]]; then
+        local pid=""
         if [[ -f "$pg_tmp/data/postmaster.pid" ]]; then
+            pid="$(head -n 1 "$pg_tmp/data/postmaster.pid" 2>/dev/null)"
             log "stopping PostgreSQL"
             if ! as_owner "$pg_bin/pg_ctl" -D "$pg_tmp/data" -m immediate -w -t 30 stop >/dev/null 2>&1; then
-                local pid
-                pid="$(head -n 1 "$pg_tmp/data/postmaster.pid" 2>/dev/null)"
                 [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null
             fi
+            # Wait (bounded) until the postmaster is gone, not just its pid file.
+            local i
+            for i in $(seq 1 50); do
+                [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
         fi
         rm -rf "$pg_tmp"
     fi
@@ -182,6 +189,6 @@ log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-log "cargo test --workspace $*"
+log "cargo test --workspace${*:+ $*}"
 cargo test --workspace "$@"
 log "all checks passed"

@@ -139,7 +139,8 @@ mod tests {
 
     #[test]
     fn paths_are_relative_to_the_file() {
-        let config = parse(Path::new("/p/schema.toml"), "schema = \"src/schema\"\n").expect("valid");
+        let config =
+            parse(Path::new("/p/schema.toml"), "schema = \"src/schema\"\n").expect("valid");
         assert_eq!(config.schema, Path::new("/p/src/schema"));
         assert_eq!(config.out, Path::new("/p/migrations"));
     }
@@ -158,8 +159,11 @@ mod tests {
 
     #[test]
     fn other_dialects_are_refused() {
-        let error = parse(Path::new("/p/schema.toml"), "schema = \"s\"\ndialect = \"mysql\"\n")
-            .expect_err("mysql");
+        let error = parse(
+            Path::new("/p/schema.toml"),
+            "schema = \"s\"\ndialect = \"mysql\"\n",
+        )
+        .expect_err("mysql");
         assert!(error.to_string().contains("mysql"));
     }
 }

@@ -12,7 +12,6 @@ impl fmt::Display for Hint {
     }
 }
 
-
 /// Adds `hint: …` lines to errors.
 pub trait WithHint<T> {
     /// Attaches a hint shown below the error.

@@ -30,14 +30,14 @@ pub fn schema_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
             "the schema folder `{}` holds no .rs files",
             relative(path).display()
         ))
-            .hint("point `schema` in schema.toml at the folder of your #[table] structs");
+        .hint("point `schema` in schema.toml at the folder of your #[table] structs");
     }
     Ok(files)
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let entries =
-        std::fs::read_dir(dir).with_context(|| format!("cannot read folder `{}`", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read folder `{}`", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("cannot read folder `{}`", dir.display()))?;
         let path = entry.path();
@@ -65,7 +65,11 @@ pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
             Ok(items) => parsed.push(items),
             Err(error) => {
                 for error in error {
-                    let _ = writeln!(report, "{}", located(file, error.span(), &error.to_string()));
+                    let _ = writeln!(
+                        report,
+                        "{}",
+                        located(file, error.span(), &error.to_string())
+                    );
                 }
                 parsed.push(ParsedFile::default());
             }

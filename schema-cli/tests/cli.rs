@@ -11,7 +11,8 @@ struct Project {
 
 impl Project {
     fn new(name: &str) -> Project {
-        let dir = std::env::temp_dir().join(format!("schema-cli-test-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("schema-cli-test-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create project dir");
         Project { dir }
@@ -100,9 +101,11 @@ fn export_finds_the_config_from_a_subfolder_and_prints_json() {
 #[test]
 fn dsl_errors_point_at_file_line_and_column() {
     let project = Project::new("dsl-errors");
-    project.file("schema.toml", "schema = \"src/schema\"\n").file(
-        "src/schema/user.rs",
-        r#"
+    project
+        .file("schema.toml", "schema = \"src/schema\"\n")
+        .file(
+            "src/schema/user.rs",
+            r#"
 use schema_macros::table;
 
 #[table(name = "user")]
@@ -113,7 +116,7 @@ pub struct User {
     pub email: String,
 }
 "#,
-    );
+        );
     insta::assert_snapshot!(project.run(&["export"]));
 }
 
@@ -122,7 +125,10 @@ fn rust_syntax_errors_point_at_file_line_and_column() {
     let project = Project::new("syntax");
     project
         .file("schema.toml", "schema = \"src/schema\"\n")
-        .file("src/schema/user.rs", "pub struct User {\n    id: String,,\n}\n");
+        .file(
+            "src/schema/user.rs",
+            "pub struct User {\n    id: String,,\n}\n",
+        );
     insta::assert_snapshot!(project.run(&["export"]));
 }
 
@@ -157,7 +163,10 @@ fn an_explicit_config_that_does_not_exist_is_an_error() {
 #[test]
 fn unknown_config_keys_are_named_with_their_line() {
     let project = Project::new("bad-key");
-    project.file("schema.toml", "schema = \"s.rs\"\nout = \"m\"\ndialekt = \"postgresql\"\n");
+    project.file(
+        "schema.toml",
+        "schema = \"s.rs\"\nout = \"m\"\ndialekt = \"postgresql\"\n",
+    );
     insta::assert_snapshot!(project.run(&["export"]));
 }
 
@@ -183,4 +192,43 @@ fn the_project_path_is_filtered() {
     // The filter above must hide the machine's temp dir from snapshots.
     let project = Project::new("filter");
     assert!(Path::new(&project.dir).is_absolute());
+}
+
+/// The CLI, reading an example's schema files with the shared parser, sees
+/// exactly the model the `#[table]` macro compiled into the example crate.
+#[test]
+fn the_cli_model_equals_the_macro_model_for_every_example() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = [
+        ("selfkit", example_selfkit::schema()),
+        ("apexkit", example_apexkit::schema()),
+        ("dbkeep", example_dbkeep::schema()),
+        ("tskit", example_tskit::schema()),
+        ("vitaes", example_vitaes::schema()),
+    ];
+    for (name, schema) in examples {
+        let config = root.join(name).join("schema.toml");
+        let output = Command::new(env!("CARGO_BIN_EXE_schema-cli"))
+            .args([
+                "--config",
+                config.to_str().expect("utf-8 path"),
+                "export",
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("run schema-cli");
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let cli = String::from_utf8(output.stdout).expect("utf-8 output");
+        assert_eq!(
+            cli,
+            schema.to_snapshot_json(),
+            "{name}: CLI and macro models differ"
+        );
+        assert!(!schema.tables.is_empty(), "{name} has tables");
+    }
 }

@@ -7,7 +7,7 @@
 //! where the features are known; generated code only invokes it.
 
 pub use std::borrow::Cow;
-pub use std::option::Option::{None, Some};
+pub use std::option::Option::{self, None, Some};
 
 pub use crate::model::{
     Check, Column as ColumnModel, DefaultValue, Enum, ForeignKey, Identity, Index, IndexKey,

@@ -35,10 +35,18 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // tokio-postgres's own message is only "error deserializing column
+        // N"; the cause says which types did not match.
+        let cause = self
+            .source
+            .source()
+            .map_or_else(|| self.source.to_string(), ToString::to_string);
         write!(
             f,
             "cannot decode column `{}` into `{}`: {}",
-            self.column, self.rust_type, self.source
+            self.column,
+            short_type_name(self.rust_type),
+            cause
         )
     }
 }
@@ -50,6 +58,23 @@ impl StdError for DecodeError {
 }
 
 type BoxError = Box<dyn StdError + Sync + Send>;
+
+/// `core::option::Option<alloc::string::String>` → `Option<String>`.
+fn short_type_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (i, part) in name.split("::").enumerate() {
+        // Before each `::`, drop the module name just written.
+        if i > 0 {
+            if let Some(at) = out.rfind(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                out.truncate(at + 1);
+            } else {
+                out.clear();
+            }
+        }
+        out.push_str(part);
+    }
+    out
+}
 
 #[doc(hidden)]
 pub mod __private {
@@ -197,4 +222,19 @@ impl<T: Serialize + fmt::Debug> ToSql for Json<T> {
     }
 
     postgres_types::to_sql_checked!();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn type_names_lose_their_module_paths() {
+        assert_eq!(
+            super::short_type_name("core::option::Option<alloc::vec::Vec<my::Enum>>"),
+            "Option<Vec<Enum>>"
+        );
+        assert_eq!(
+            super::short_type_name("(i32, alloc::string::String)"),
+            "(i32, String)"
+        );
+    }
 }

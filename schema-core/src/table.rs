@@ -8,6 +8,11 @@ use std::marker::PhantomData;
 use crate::model;
 
 /// A Rust struct mapped to a PostgreSQL table by `#[table]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[table]` struct",
+    label = "a foreign key must reference a `#[table]` struct",
+    note = "put `#[table]` on `{Self}`, or reference another table"
+)]
 pub trait Table: Sized + 'static {
     /// The table's namespace.
     const SCHEMA: &'static str;
@@ -100,16 +105,24 @@ impl<T: Table, V> fmt::Debug for Column<T, V> {
 /// type `V` with a foreign key: the same type, nullable or not on either side.
 #[diagnostic::on_unimplemented(
     message = "a foreign key column of type `{Self}` cannot reference a column of type `{V}`",
-    label = "the referenced column has a different type",
-    note = "a foreign key column must have the same Rust type as the column it references (`Option<…>` aside)"
+    label = "the referenced column has type `{V}`",
+    note = "a foreign key column must have the same Rust type as the column it references (`Option<…>` aside)",
+    note = "change the field's type to `{V}` (or `Option<{V}>`), or reference a column of type `{Self}`"
 )]
 pub trait ReferenceCompatible<V> {}
 
 impl<V> ReferenceCompatible<V> for V {}
+// Not suggested by the compiler when a pair does not fit: "implemented for
+// `Option<V>`" would read as advice to make the column nullable.
+#[diagnostic::do_not_recommend]
 impl<V> ReferenceCompatible<V> for Option<V> {}
 
+/// Checks a foreign key's column types. The referencing column is an
+/// argument, not a turbofish: were `F` known before the referenced column's
+/// `V`, rustc would infer `V = F` from the one impl that fits and report a
+/// bare type mismatch instead of [`ReferenceCompatible`]'s message.
 #[doc(hidden)]
-pub const fn __check_reference<F, T, V>(_column: Column<T, V>)
+pub const fn __check_reference<T, V, U, F>(_referenced: Column<T, V>, _referencing: Column<U, F>)
 where
     F: ReferenceCompatible<V>,
 {

@@ -20,9 +20,9 @@ pub fn table(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item: syn::ItemStruct = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => {
-            let error = syn::Error::new(
-                Span::call_site(),
-                "`#[table]` goes on a struct with named fields, one per column",
+            let error = item_error(
+                &input,
+                "`#[table]` goes on a struct with named fields, one per column\nhelp: for a PostgreSQL enum type use `#[pg_enum]`",
             );
             return with_errors(input, error);
         }
@@ -47,9 +47,9 @@ pub fn pg_enum(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item: syn::ItemEnum = match syn::parse2(input.clone()) {
         Ok(item) => item,
         Err(_) => {
-            let error = syn::Error::new(
-                Span::call_site(),
-                "`#[pg_enum]` goes on an enum whose variants have no fields",
+            let error = item_error(
+                &input,
+                "`#[pg_enum]` goes on an enum whose variants have no fields\nhelp: for a table use `#[table]`",
             );
             return with_errors(input, error);
         }
@@ -67,6 +67,24 @@ pub fn pg_enum(args: TokenStream, input: TokenStream) -> TokenStream {
             let errors = error.to_compile_error();
             quote!(#item #errors)
         }
+    }
+}
+
+/// An error under the kind and name of an item the attribute does not fit
+/// (`enum User`), or under the attribute when the item cannot be read.
+fn item_error(input: &TokenStream, message: &str) -> syn::Error {
+    let head = match syn::parse2::<syn::Item>(input.clone()) {
+        Ok(syn::Item::Enum(item)) => Some((item.enum_token.to_token_stream(), item.ident)),
+        Ok(syn::Item::Struct(item)) => Some((item.struct_token.to_token_stream(), item.ident)),
+        Ok(syn::Item::Union(item)) => Some((item.union_token.to_token_stream(), item.ident)),
+        Ok(syn::Item::Fn(item)) => Some((item.sig.fn_token.to_token_stream(), item.sig.ident)),
+        Ok(syn::Item::Type(item)) => Some((item.type_token.to_token_stream(), item.ident)),
+        _ => None,
+    }
+    .map(|(keyword, ident)| quote!(#keyword #ident));
+    match head {
+        Some(head) => syn::Error::new_spanned(head, message),
+        None => syn::Error::new(Span::call_site(), message),
     }
 }
 
@@ -413,10 +431,20 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
                 .map(|path| quote!(#krate::__private::Cow::Borrowed(#path.name()))),
         );
         for (&i, path) in fk.fields.iter().zip(&fk.references) {
-            let field_ty = &def.fields[i].ty;
-            let span = path.span();
-            reference_checks.push(quote_spanned! {span=>
-                const _: () = #krate::__private::check_reference::<#field_ty, _, _>(#path);
+            // `check_reference(User::id, Post::user_id)`: the compiler blames
+            // the second argument, so it is spanned like the reference
+            // (`User` … `id`) to put the error under `User::id`.
+            let (first, last) = path_ends(path);
+            let mut table = ident.clone();
+            table.set_span(first);
+            let mut field = def.fields[i].ident.clone();
+            field.set_span(last);
+            let check = respan(
+                quote!(#krate::__private::check_reference),
+                def.fields[i].ident.span(),
+            );
+            reference_checks.push(quote_spanned! {first=>
+                const _: () = #check(#path, #table::#field);
             });
         }
         let on_delete = g.action(fk.on_delete);
@@ -477,6 +505,34 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
     }
+}
+
+/// The spans of a path's first and last segments.
+fn path_ends(path: &syn::Path) -> (Span, Span) {
+    let first = path
+        .segments
+        .first()
+        .map_or_else(Span::call_site, |s| s.ident.span());
+    let last = path.segments.last().map_or(first, |s| s.ident.span());
+    (first, last)
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let proc_macro2::TokenTree::Group(group) = &tree {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = inner.into();
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn enum_impl(def: &EnumDef) -> TokenStream {

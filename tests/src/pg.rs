@@ -68,11 +68,16 @@ impl TestDatabase {
                 &[&name],
             )
             .await
-            .unwrap_or_else(|e| panic!("terminating sessions on test database {name}: {e}"));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "terminating sessions on test database {name}: {}",
+                    chain(&e)
+                )
+            });
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&name)))
             .await
-            .unwrap_or_else(|e| panic!("dropping test database {name}: {e}"));
+            .unwrap_or_else(|e| panic!("dropping test database {name}: {}", chain(&e)));
     }
 }
 
@@ -99,7 +104,7 @@ pub async fn fresh_database() -> TestDatabase {
     admin
         .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
         .await
-        .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+        .unwrap_or_else(|e| panic!("creating test database {name}: {}", chain(&e)));
     drop(admin);
 
     let url = with_database(&server_url, &name);
@@ -127,13 +132,26 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 async fn connect(url: &str) -> Client {
     let (client, connection) = tokio_postgres::connect(url, NoTls)
         .await
-        .unwrap_or_else(|e| panic!("connecting to PostgreSQL at {}: {e}", redact(url)));
+        .unwrap_or_else(|e| panic!("connecting to PostgreSQL at {}: {}", redact(url), chain(&e)));
     tokio::spawn(async move {
         if let Err(e) = connection.await {
-            eprintln!("PostgreSQL connection error: {e}");
+            eprintln!("PostgreSQL connection error: {}", chain(&e));
         }
     });
     client
+}
+
+/// An error with its causes (`tokio_postgres::Error`'s own message omits
+/// them, e.g. "db error" without the server's message).
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 /// `schema_test_<pid>_<counter>_<nanos>`: unique per process and call, and

@@ -129,7 +129,12 @@ pub fn snake_case(name: &str) -> String {
 fn sql_name(errors: &mut Errors, lit: &LitStr, what: &str) -> String {
     let value = lit.value();
     if value.is_empty() {
-        errors.push(lit.span(), format!("the {what} name is empty"));
+        errors.push(
+            lit.span(),
+            format!(
+                "the {what} name is empty\nhelp: write a name of 1 to {MAX_IDENTIFIER_BYTES} bytes"
+            ),
+        );
     } else if value.contains('\0') {
         errors.push(
             lit.span(),
@@ -175,9 +180,9 @@ pub fn table_def(args: TokenStream, item: &syn::ItemStruct) -> Result<TableDef, 
 
 fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -> TableDef {
     if !item.generics.params.is_empty() {
-        errors.push(
-            item.generics.span(),
-            "a `#[table]` struct cannot be generic: a table has one fixed set of column types",
+        errors.push_spanned(
+            &item.generics,
+            "a `#[table]` struct cannot be generic: a table has one fixed set of column types\nhelp: remove the generic parameters and give each field a concrete type",
         );
     }
     let name = match &attrs.name {
@@ -299,17 +304,11 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
         "primary key",
     );
     for &i in &pk_fields {
-        check::primary_key_not_nullable(errors, &columns[i].model, columns[i].field.ty.span());
+        check::primary_key_not_nullable(errors, &columns[i].model, &columns[i].field.ty);
     }
-    check::no_repeated_columns(
-        errors,
-        &pk_fields,
-        attrs
-            .primary_key
-            .as_ref()
-            .map_or(Span::call_site(), |k| k.span),
-        "primary key",
-    );
+    if let Some(key) = &attrs.primary_key {
+        check::no_repeated_columns(errors, &key.columns, "primary key");
+    }
 
     // Uniques: column-level in field order, then table-level.
     struct UniqueBuild {
@@ -340,7 +339,7 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
             .iter()
             .filter_map(|ident| lookup(errors, ident))
             .collect();
-        check::no_repeated_columns(errors, &fields, *span, "unique constraint");
+        check::no_repeated_columns(errors, idents, "unique constraint");
         uniques.push(UniqueBuild {
             fields,
             name: explicit(errors, name, NameKind::Unique, "unique constraint"),
@@ -422,7 +421,7 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
             .iter()
             .filter_map(|ident| lookup(errors, ident))
             .collect();
-        check::no_repeated_columns(errors, &fields, fk.span, "foreign key");
+        check::no_repeated_columns(errors, &fk.columns, "foreign key");
         foreign_keys.push(ForeignKeyBuild {
             fields,
             name: explicit(errors, &fk.name, NameKind::ForeignKey, "foreign key"),
@@ -718,7 +717,13 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
             (SqlType::Integer, 0) => SqlType::Serial,
             (SqlType::BigInt, 0) => SqlType::BigSerial,
             _ => {
-                errors.push(span, "`serial` needs an `i16`, `i32` or `i64` column");
+                errors.push(
+                    span,
+                    format!(
+                        "`serial` needs an `i16`, `i32` or `i64` column, not `{}`\nhelp: make the field an `i32` or `i64`, or drop `serial`",
+                        crate::types::type_sql(&sql_type, array_dims)
+                    ),
+                );
                 sql_type
             }
         };
@@ -754,7 +759,7 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
             "default expression",
         )))),
         (Some(expr), Some(_)) => {
-            errors.push(expr.span(), "give either `default` (a Rust literal) or `default_sql` (an SQL expression), not both");
+            errors.push_spanned(expr, "give either `default` (a Rust literal) or `default_sql` (an SQL expression), not both\nhelp: remove one of them");
             None
         }
         (None, None) => None,
@@ -807,7 +812,7 @@ fn default_literal(
         other => (false, other),
     };
     let syn::Expr::Lit(syn::ExprLit { lit, .. }) = inner else {
-        errors.push(expr.span(), "`default` takes a Rust literal such as `false`, `0`, `1.5` or `\"text\"`\nhelp: for an SQL expression write `default_sql = \"now()\"`");
+        errors.push_spanned(expr, "`default` takes a Rust literal such as `false`, `0`, `1.5` or `\"text\"`\nhelp: for an SQL expression write `default_sql = \"now()\"`");
         return None;
     };
     let sign = if negative { "-" } else { "" };
@@ -819,22 +824,14 @@ fn default_literal(
         }
         syn::Lit::Str(s) if !negative => Literal::String(Cow::Owned(s.value())),
         _ => {
-            errors.push(
-                expr.span(),
-                "`default` takes a Rust literal such as `false`, `0`, `1.5` or `\"text\"`",
+            errors.push_spanned(
+                expr,
+                "`default` takes a Rust literal such as `false`, `0`, `1.5` or `\"text\"`\nhelp: for an SQL expression write `default_sql = \"now()\"`",
             );
             return None;
         }
     };
-    check::default_fits(
-        errors,
-        expr.span(),
-        &literal,
-        lit,
-        sql_type,
-        array_dims,
-        is_enum,
-    );
+    check::default_fits(errors, expr, &literal, lit, sql_type, array_dims, is_enum);
     Some(literal)
 }
 
@@ -843,7 +840,10 @@ pub fn enum_def(args: TokenStream, item: &syn::ItemEnum) -> Result<EnumDef, syn:
     let mut errors = Errors::new();
     let attrs = attr::enum_attrs(&mut errors, args);
     if !item.generics.params.is_empty() {
-        errors.push(item.generics.span(), "a `#[pg_enum]` cannot be generic");
+        errors.push_spanned(
+            &item.generics,
+            "a `#[pg_enum]` cannot be generic\nhelp: remove the generic parameters",
+        );
     }
     let name = match &attrs.name {
         Some(lit) => sql_name(&mut errors, lit, "enum type"),

@@ -200,23 +200,27 @@ pub(crate) fn closest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
+/// Levenshtein distance where swapping two adjacent letters also counts as
+/// one edit (`nmae` → `name`), the most common typo in a key.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                previous
-            } else {
-                1 + previous.min(row[j]).min(row[j + 1])
-            };
-            previous = current;
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (previous[j] + 1)
+                .min(row[j - 1] + 1)
+                .min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
         }
+        before = std::mem::replace(&mut previous, row);
     }
-    row[b.len()]
+    previous[b.len()]
 }
 
 /// Stores `value` in `slot`, reporting a duplicate key.
@@ -355,22 +359,25 @@ pub fn table_attrs(errors: &mut Errors, args: TokenStream) -> TableAttrs {
                 set_once(errors, &mut attrs.primary_key, key, span, PRIMARY_KEY);
             }
             UNIQUE => {
+                let before = errors.count();
                 let unique = unique_attr(errors, &meta, UNIQUE_KEYS)?;
-                if unique.columns.is_empty() {
+                if unique.columns.is_empty() && errors.count() == before {
                     errors.push(span, "a table `unique` needs `columns(…)`\nhelp: write `unique(columns(a, b))`, or put `unique` on the column");
                 }
                 attrs.uniques.push(unique);
             }
             INDEX => {
+                let before = errors.count();
                 let index = index_attr(errors, &meta, INDEX_KEYS)?;
-                if index.keys.is_empty() {
+                if index.keys.is_empty() && errors.count() == before {
                     errors.push(span, "a table `index` needs `columns(…)`\nhelp: write `index(columns(a, b))`, or put `index` on the column");
                 }
                 attrs.indexes.push(index);
             }
             CHECK => {
+                let before = errors.count();
                 let check = check_attr(errors, &meta)?;
-                if check.name.is_none() {
+                if check.name.is_none() && errors.count() == before {
                     errors.push(span, "a table `check` needs a name\nhelp: write `check(name = \"price_positive\", sql = \"price >= 0\")`");
                 }
                 attrs.checks.push(check);
@@ -392,6 +399,7 @@ fn key_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<KeyA
         name: None,
         columns: Vec::new(),
     };
+    let before = errors.count();
     nested(errors, meta, |errors, inner| {
         let span = inner.path.span();
         match key_of(&inner).as_str() {
@@ -407,7 +415,7 @@ fn key_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<KeyA
         }
         Ok(())
     })?;
-    if key.columns.is_empty() {
+    if key.columns.is_empty() && errors.count() == before {
         errors.push(
             key.span,
             "`primary_key` needs `columns(…)`\nhelp: write `primary_key(columns(a, b))`, or put `primary_key` on the column",
@@ -594,6 +602,7 @@ fn check_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<Ch
         check.sql = Some(lit_str(meta)?);
         return Ok(check);
     }
+    let before = errors.count();
     nested(errors, meta, |errors, inner| {
         let span = inner.path.span();
         match key_of(&inner).as_str() {
@@ -609,7 +618,7 @@ fn check_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<Ch
         }
         Ok(())
     })?;
-    if check.sql.is_none() {
+    if check.sql.is_none() && errors.count() == before {
         errors.push(
             check.span,
             "`check` needs its SQL condition\nhelp: write `check(name = \"price_positive\", sql = \"price >= 0\")`",
@@ -653,6 +662,7 @@ fn foreign_key_attr(
         on_delete: None,
         on_update: None,
     };
+    let before = errors.count();
     nested(errors, meta, |errors, inner| {
         let span = inner.path.span();
         match key_of(&inner).as_str() {
@@ -671,7 +681,9 @@ fn foreign_key_attr(
         }
         Ok(())
     })?;
-    if fk.columns.is_empty() || fk.references.is_empty() {
+    if errors.count() > before {
+        // A bad key was reported; a missing list would only echo it.
+    } else if fk.columns.is_empty() || fk.references.is_empty() {
         errors.push(
             fk.span,
             "`foreign_key` needs `columns(…)` and `references(…)`\nhelp: write `foreign_key(columns(a, b), references(Other::a, Other::b))`",
@@ -876,5 +888,18 @@ pub fn value_attrs(errors: &mut Errors, attr: &syn::Attribute, attrs: &mut Value
     });
     if let Err(error) = result {
         errors.push_error(error);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn closest_counts_a_swap_as_one_typo() {
+        assert_eq!(closest("nmae", &["name", "schema"]), Some("name"));
+        assert_eq!(closest("emial", &["email", "id"]), Some("email"));
+        assert_eq!(closest("primay_key", &["primary_key"]), Some("primary_key"));
+        assert_eq!(closest("handle", &["email", "tenant"]), None);
     }
 }

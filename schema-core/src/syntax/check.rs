@@ -2,6 +2,7 @@
 //! each reporting into [`Errors`] at the offending token.
 
 use proc_macro2::Span;
+use syn::LitStr;
 
 use super::attr::{ColumnAttrs, IndexAttr};
 use super::Errors;
@@ -39,10 +40,10 @@ pub fn one_primary_key(errors: &mut Errors, column_spans: &[Span], table_span: O
 }
 
 /// Primary key columns are NOT NULL: an `Option<…>` field cannot be one.
-pub fn primary_key_not_nullable(errors: &mut Errors, column: &Column, span: Span) {
+pub fn primary_key_not_nullable(errors: &mut Errors, column: &Column, ty: &syn::Type) {
     if column.nullable {
-        errors.push(
-            span,
+        errors.push_spanned(
+            ty,
             format!(
                 "the primary key column `{}` cannot be NULL\nhelp: drop the `Option<…>`",
                 column.name
@@ -51,12 +52,14 @@ pub fn primary_key_not_nullable(errors: &mut Errors, column: &Column, span: Span
     }
 }
 
-/// A key or index names each column once.
-pub fn no_repeated_columns(errors: &mut Errors, fields: &[usize], span: Span, what: &str) {
-    for (i, field) in fields.iter().enumerate() {
-        if fields[..i].contains(field) {
-            errors.push(span, format!("the {what} names the same column twice"));
-            return;
+/// A key names each column once.
+pub fn no_repeated_columns(errors: &mut Errors, columns: &[syn::Ident], what: &str) {
+    for (i, column) in columns.iter().enumerate() {
+        if columns[..i].contains(column) {
+            errors.push(
+                column.span(),
+                format!("the {what} names `{column}` twice\nhelp: list each column once"),
+            );
         }
     }
 }
@@ -74,7 +77,7 @@ pub fn redundant_uniques(errors: &mut Errors, primary_key: &[usize], uniques: &[
         } else if uniques[..i].iter().any(|(earlier, _)| earlier == fields) {
             errors.push(
                 *span,
-                "a unique constraint on these columns is already declared",
+                "a unique constraint on these columns is already declared\nhelp: remove this `unique`; PostgreSQL would keep only one of the two",
             );
         }
     }
@@ -102,7 +105,13 @@ pub fn identity_column(
     nullable: bool,
 ) {
     if !matches!(ty, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt) || array_dims > 0 {
-        errors.push(span, "`identity` needs an `i16`, `i32` or `i64` column");
+        errors.push(
+            span,
+            format!(
+                "`identity` needs an `i16`, `i32` or `i64` column, not `{}`\nhelp: make the field an `i64`, or drop `identity` and give a default with `default_sql = \"…\"`",
+                crate::types::type_sql(ty, array_dims)
+            ),
+        );
     }
     if nullable {
         errors.push(
@@ -137,7 +146,7 @@ pub fn value_sources(errors: &mut Errors, attrs: &ColumnAttrs) {
     if let [(first, _), (second, span), ..] = sources.as_slice() {
         errors.push(
             *span,
-            format!("`{second}` cannot be combined with `{first}`: a column gets its value from one of `default`, `default_sql`, `identity`, `serial`, `generated`"),
+            format!("`{second}` cannot be combined with `{first}`: a column gets its value from one of `default`, `default_sql`, `identity`, `serial`, `generated`\nhelp: remove `{second}` or `{first}`"),
         );
     }
 }
@@ -146,7 +155,7 @@ pub fn value_sources(errors: &mut Errors, attrs: &ColumnAttrs) {
 /// bool, a number in range for a number, text for text-like types.
 pub fn default_fits(
     errors: &mut Errors,
-    span: Span,
+    expr: &syn::Expr,
     literal: &Literal,
     lit: &syn::Lit,
     ty: &SqlType,
@@ -156,7 +165,13 @@ pub fn default_fits(
     let column = if is_enum {
         "an enum".to_owned()
     } else {
-        format!("`{}`", crate::types::type_sql(ty, array_dims))
+        let name = crate::types::type_sql(ty, array_dims);
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} `{name}`")
     };
     let fits = match literal {
         _ if array_dims > 0 => matches!(literal, Literal::String(_)),
@@ -189,8 +204,16 @@ pub fn default_fits(
     let out_of_range =
         matches!(literal, Literal::Number(_)) && ty.is_integer() && matches!(lit, syn::Lit::Int(_));
     let message = if out_of_range {
+        let (range, wider) = match ty {
+            SqlType::SmallInt | SqlType::SmallSerial => ("-32768 to 32767", "`i32`"),
+            SqlType::Integer | SqlType::Serial => ("-2147483648 to 2147483647", "`i64`"),
+            _ => (
+                "-9223372036854775808 to 9223372036854775807",
+                "`rust_decimal::Decimal`",
+            ),
+        };
         format!(
-            "the default `{}` is out of range for a {column} column",
+            "the default `{}` is out of range for {column} column\nhelp: {column} holds {range}: choose a default in that range, or a wider type such as {wider}",
             lit_text(literal)
         )
     } else {
@@ -206,11 +229,11 @@ pub fn default_fits(
             "default = \"…\"".to_owned()
         };
         format!(
-            "the default `{}` does not fit a {column} column\nhelp: write a literal of the column's type, e.g. `{example}`, or an SQL expression with `default_sql = \"…\"`",
+            "the default `{}` does not fit {column} column\nhelp: write a literal of the column's type, e.g. `{example}`, or an SQL expression with `default_sql = \"…\"`",
             lit_text(literal)
         )
     };
-    errors.push(span, message);
+    errors.push_spanned(expr, message);
 }
 
 fn lit_text(literal: &Literal) -> String {
@@ -252,8 +275,8 @@ pub fn index_options(errors: &mut Errors, index: &IndexAttr, has_expression: boo
     }
     if index.unique && method != "btree" {
         errors.push(
-            index.span,
-            format!("only btree indexes can be unique, not {method}"),
+            index.method.as_ref().map_or(index.span, LitStr::span),
+            format!("only btree indexes can be unique, not {method}\nhelp: drop `unique`, or use `method = \"btree\"`"),
         );
     }
     if index.nulls_not_distinct && !index.unique {

@@ -186,7 +186,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                         errors.push(ResolveError {
                             file,
                             span: target_path.span(),
-                            message: format!("the foreign key `{}` references `{target_ident}`, which is not a `#[table]` struct of the schema files", fk.name),
+                            message: format!("the foreign key `{}` references `{target_ident}`, which is not a `#[table]` struct of the schema files\nhelp: check the name, or move the `#[table] struct {target_ident}` into a file under the configured schema path", fk.name),
                         });
                         continue;
                     }

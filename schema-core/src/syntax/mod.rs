@@ -42,6 +42,22 @@ impl Errors {
         self.list.push(error);
     }
 
+    /// How many errors were recorded so far: an attribute that already
+    /// reported a bad key skips its "missing …" follow-up error.
+    pub(crate) fn count(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Records an error spanning all of `tokens` (a whole type or expression,
+    /// not just its first token).
+    pub(crate) fn push_spanned(
+        &mut self,
+        tokens: impl quote::ToTokens,
+        message: impl std::fmt::Display,
+    ) {
+        self.list.push(syn::Error::new_spanned(tokens, message));
+    }
+
     /// All errors combined into one, or `Ok` when there were none.
     pub(crate) fn finish(self) -> Result<(), syn::Error> {
         let mut iter = self.list.into_iter();

@@ -22,7 +22,6 @@
 //! Types are recognised by their last path segment, so `chrono::NaiveDate`
 //! and an imported `NaiveDate` both map.
 
-use syn::spanned::Spanned as _;
 use syn::{GenericArgument, PathArguments, Type};
 
 use crate::model::SqlType;
@@ -44,9 +43,9 @@ pub fn strip_option(ty: &Type) -> Result<(bool, &Type), syn::Error> {
     match generic_arg(ty, "Option") {
         Some(inner) => {
             if generic_arg(inner, "Option").is_some() {
-                return Err(syn::Error::new(
-                    inner.span(),
-                    "`Option<Option<…>>` cannot be stored: a column is either NULL or a value",
+                return Err(syn::Error::new_spanned(
+                    inner,
+                    "`Option<Option<…>>` cannot be stored: a column is either NULL or a value\nhelp: use a single `Option<…>`",
                 ));
             }
             Ok((true, inner))
@@ -60,16 +59,12 @@ pub fn strip_option(ty: &Type) -> Result<(bool, &Type), syn::Error> {
 pub fn map_type(ty: &Type) -> Result<Mapped, syn::Error> {
     let (nullable, mut inner) = strip_option(ty)?;
     let mut array_dims = 0u8;
-    loop {
-        if let Some(element) = generic_arg(inner, "Vec") {
-            if last_segment(element).as_deref() == Some("u8") {
-                break;
-            }
-            array_dims += 1;
-            inner = element;
-        } else {
+    while let Some(element) = generic_arg(inner, "Vec") {
+        if last_segment(element).as_deref() == Some("u8") {
             break;
         }
+        array_dims += 1;
+        inner = element;
     }
     if let Some(element) = generic_arg(inner, "Option") {
         if array_dims > 0 {
@@ -87,7 +82,7 @@ pub fn map_type(ty: &Type) -> Result<Mapped, syn::Error> {
 }
 
 fn scalar(ty: &Type) -> Result<Option<SqlType>, syn::Error> {
-    let unsupported = |message: &str| Err(syn::Error::new(ty.span(), message.to_owned()));
+    let unsupported = |message: &str| Err(syn::Error::new_spanned(ty, message.to_owned()));
     let Type::Path(path) = ty else {
         return match ty {
             Type::Reference(_) => unsupported(
@@ -145,9 +140,9 @@ fn scalar(ty: &Type) -> Result<Option<SqlType>, syn::Error> {
             ));
         }
         "char" | "str" => {
-            return unsupported(
-                "use `String` for text columns (`char(1)` via `#[column(sql_type = \"char(1)\")]`)",
-            )
+            return unsupported(&format!(
+                "PostgreSQL has no column type for `{name}`\nhelp: use `String` for text columns (`char(1)` via `#[column(sql_type = \"char(1)\")]`)"
+            ))
         }
         _ => return Ok(None),
     };

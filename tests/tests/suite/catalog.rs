@@ -7,9 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use schema_core::model::{
-    DefaultValue, IndexTarget, ReferentialAction, Schema, SqlType, Table,
-};
+use schema_core::model::{DefaultValue, IndexTarget, ReferentialAction, Schema, SqlType, Table};
 use schema_core::sql::{ddl, SqlWriter};
 use tokio_postgres::Client;
 
@@ -46,8 +44,10 @@ pub async fn assert_catalog_matches(client: &Client, schema: &Schema) {
         )
         .await
         .expect("enum query");
-    let server_enums: Vec<(String, String, Vec<String>)> =
-        rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let server_enums: Vec<(String, String, Vec<String>)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     let our_enums: Vec<(String, String, Vec<String>)> = schema
         .enums
         .iter()
@@ -169,19 +169,29 @@ async fn check_columns(client: &Client, table: &Table) {
 
         // The type: read back with the same type parser the DSL uses.
         let (server_type, server_dims) = SqlType::parse(&format).expect("server type parses");
-        let declared = column.sql_type.serial_base().unwrap_or(column.sql_type.clone());
+        let declared = column
+            .sql_type
+            .serial_base()
+            .unwrap_or(column.sql_type.clone());
         match &declared {
             SqlType::Enum { name, .. } => {
                 assert!(is_enum, "{at}: expected enum {name}, server has {format}");
                 assert!(
-                    format.trim_end_matches("[]").trim_matches('"').ends_with(&**name),
+                    format
+                        .trim_end_matches("[]")
+                        .trim_matches('"')
+                        .ends_with(&**name),
                     "{at}: expected enum {name}, server has {format}"
                 );
             }
             _ => assert_eq!(server_type, declared, "{at}: type (server: {format})"),
         }
         let declared_dims = i32::from(column.array_dims);
-        assert_eq!(i32::from(server_dims).min(1), declared_dims.min(1), "{at}: array");
+        assert_eq!(
+            i32::from(server_dims).min(1),
+            declared_dims.min(1),
+            "{at}: array"
+        );
         assert_eq!(dims, declared_dims, "{at}: array dimensions");
         assert_eq!(not_null, !column.nullable, "{at}: NOT NULL");
 
@@ -192,7 +202,11 @@ async fn check_columns(client: &Client, table: &Table) {
             None => "",
         };
         assert_eq!(identity, expected_identity, "{at}: identity");
-        assert_eq!(generated == "s", column.generated.is_some(), "{at}: generated");
+        assert_eq!(
+            generated == "s",
+            column.generated.is_some(),
+            "{at}: generated"
+        );
         if let Some(expression) = &column.generated {
             let server = default.clone().unwrap_or_default();
             assert_eq!(
@@ -226,7 +240,8 @@ fn squash(text: &str) -> String {
     let mut rest = text;
     while let Some(at) = rest.find("::") {
         without_casts.push_str(&rest[..at]);
-        rest = rest[at + 2..].trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ' ');
+        rest = rest[at + 2..]
+            .trim_start_matches(|c: char| c.is_alphanumeric() || c == '_' || c == ' ');
     }
     without_casts.push_str(rest);
     without_casts
@@ -268,7 +283,16 @@ async fn check_constraints(client: &Client, table: &Table) {
         )
         .await
         .expect("constraint query");
-    type Described = (String, Vec<String>, String, String, Vec<String>, String, String, bool);
+    type Described = (
+        String,
+        Vec<String>,
+        String,
+        String,
+        Vec<String>,
+        String,
+        String,
+        bool,
+    );
     let server: BTreeMap<String, Described> = rows
         .iter()
         .map(|r| {
@@ -287,18 +311,40 @@ async fn check_constraints(client: &Client, table: &Table) {
             )
         })
         .collect();
-    let strings = |list: &[std::borrow::Cow<'static, str>]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let empty = || (String::new(), String::new(), Vec::new(), " ".to_owned(), " ".to_owned());
+    let strings = |list: &[std::borrow::Cow<'static, str>]| {
+        list.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let empty = || {
+        (
+            String::new(),
+            String::new(),
+            Vec::new(),
+            " ".to_owned(),
+            " ".to_owned(),
+        )
+    };
     let mut ours: BTreeMap<String, Described> = BTreeMap::new();
     if let Some(pk) = &table.primary_key {
         let (s, t, fc, d, u) = empty();
-        ours.insert(pk.name.to_string(), ("p".into(), strings(&pk.columns), s, t, fc, d, u, false));
+        ours.insert(
+            pk.name.to_string(),
+            ("p".into(), strings(&pk.columns), s, t, fc, d, u, false),
+        );
     }
     for unique in table.uniques.iter() {
         let (s, t, fc, d, u) = empty();
         ours.insert(
             unique.name.to_string(),
-            ("u".into(), strings(&unique.columns), s, t, fc, d, u, unique.nulls_not_distinct),
+            (
+                "u".into(),
+                strings(&unique.columns),
+                s,
+                t,
+                fc,
+                d,
+                u,
+                unique.nulls_not_distinct,
+            ),
         );
     }
     for fk in table.foreign_keys.iter() {
@@ -352,7 +398,12 @@ async fn check_indexes(client: &Client, table: &Table) {
     type Described = (bool, String, bool, bool, Vec<String>, Vec<bool>);
     let server: BTreeMap<String, Described> = rows
         .iter()
-        .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))))
+        .map(|r| {
+            (
+                r.get(0),
+                (r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)),
+            )
+        })
         .collect();
     let ours: BTreeMap<String, Described> = table
         .indexes

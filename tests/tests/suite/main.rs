@@ -4,4 +4,7 @@
 
 mod catalog;
 mod every_feature;
+mod examples;
 mod names;
+mod pg_harness;
+mod runtime;

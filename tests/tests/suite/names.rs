@@ -147,7 +147,13 @@ fn generated_names_match_the_server_past_63_bytes() {
             }
             let ours = computed(&schema, &case.table);
             let theirs = server_names(db.client(), &case.table).await;
-            assert_eq!(ours, theirs, "table `{}` ({} bytes)", case.table, case.table.len());
+            assert_eq!(
+                ours,
+                theirs,
+                "table `{}` ({} bytes)",
+                case.table,
+                case.table.len()
+            );
             for name in &ours {
                 assert!(name.len() <= 63, "{name}");
             }
@@ -174,14 +180,18 @@ fn multibyte_names_are_cut_on_character_boundaries_like_the_server() {
             }}
             "#
         );
-        let schema = syntax::resolve(&[syntax::parse_file(&source).expect("parses")]).expect("resolves");
+        let schema =
+            syntax::resolve(&[syntax::parse_file(&source).expect("parses")]).expect("resolves");
         let ddl = format!(
             "CREATE TABLE {t} ({c} integer NOT NULL UNIQUE, b integer NOT NULL); CREATE INDEX ON {t} (b);",
             t = quote_ident(&table),
             c = quote_ident(&column)
         );
         db.client().batch_execute(&ddl).await.expect("ddl");
-        assert_eq!(computed(&schema, &table), server_names(db.client(), &table).await);
+        assert_eq!(
+            computed(&schema, &table),
+            server_names(db.client(), &table).await
+        );
     });
 }
 
@@ -203,7 +213,8 @@ fn colliding_truncated_names_get_the_servers_counter() {
             }}
             "#
         );
-        let schema = syntax::resolve(&[syntax::parse_file(&source).expect("parses")]).expect("resolves");
+        let schema =
+            syntax::resolve(&[syntax::parse_file(&source).expect("parses")]).expect("resolves");
         let (t, a, b) = (quote_ident(&table), quote_ident(&one), quote_ident(&two));
         let ddl = format!(
             "CREATE TABLE {t} ({a} integer NOT NULL UNIQUE, {b} integer NOT NULL UNIQUE);

@@ -1,0 +1,3 @@
+//! Apexkit's tables (`src/db/schema/` in the original kit).
+
+pub mod auth;

@@ -1,0 +1,158 @@
+//! The runtime side of the macros against a real server: typed column
+//! accessors, rows decoded into `#[table]` structs by position, `#[pg_enum]`
+//! values bound and read through their labels, `Json<T>` through serde, and
+//! a decode failure that names the column and both types.
+
+use schema_core::pg::FromRow;
+use schema_core::sql::ddl;
+use schema_core::{Column, Json, PgEnum, SchemaBuilder, Table};
+use schema_macros::{pg_enum, table};
+use schema_tests::pg;
+use serde::{Deserialize, Serialize};
+
+#[pg_enum(name = "plan_interval")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interval {
+    Month,
+    #[value(name = "per year")]
+    Year,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entitlements {
+    pub seats: u32,
+    pub sso: bool,
+}
+
+#[table(name = "plan")]
+#[derive(Debug, PartialEq)]
+pub struct Plan {
+    #[column(primary_key, identity)]
+    pub id: i64,
+    #[column(unique)]
+    pub slug: String,
+    pub interval: Interval,
+    pub intervals: Vec<Interval>,
+    #[column(default_sql = "'{\"seats\": 1, \"sso\": false}'::jsonb")]
+    pub entitlements: Json<Entitlements>,
+    pub note: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[test]
+fn accessors_are_typed_and_carry_their_column() {
+    let slug: Column<Plan, String> = Plan::slug;
+    assert_eq!(slug.name(), "slug");
+    assert_eq!(slug.index(), 1);
+    assert_eq!(Plan::note.model().nullable, true);
+    assert_eq!(Plan::NAME, "plan");
+    assert_eq!(Plan::ENUMS.len(), 1);
+    assert_eq!(Interval::ENUM.values.len(), 2);
+    assert_eq!(Interval::from_label("per year"), Some(Interval::Year));
+    assert_eq!(Interval::from_label("year"), None);
+}
+
+#[test]
+fn rows_decode_into_structs_and_enums_round_trip() {
+    pg::block_on(async {
+        let db = pg::fresh_database().await;
+        let client = db.client();
+        let schema = SchemaBuilder::new().table::<Plan>().build();
+        client
+            .batch_execute(&ddl::create_schema_script(&schema))
+            .await
+            .expect("ddl");
+        let created_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .expect("date");
+        let hostile = "it's -- \"quoted\"; DROP TABLE plan; \\ ünïcödé";
+        client
+            .execute(
+                "INSERT INTO plan (slug, interval, intervals, entitlements, note, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[
+                    &"pro",
+                    &Interval::Year,
+                    &vec![Interval::Month, Interval::Year],
+                    &Json(Entitlements {
+                        seats: 5,
+                        sso: true,
+                    }),
+                    &hostile,
+                    &created_at,
+                ],
+            )
+            .await
+            .expect("insert");
+        client
+            .execute(
+                "INSERT INTO plan (slug, interval, intervals, note, created_at) VALUES ($1, $2, $3, NULL, $4)",
+                &[&"free", &Interval::Month, &Vec::<Interval>::new(), &created_at],
+            )
+            .await
+            .expect("insert with defaults");
+
+        let rows = client
+            .query(
+                "SELECT id, slug, interval, intervals, entitlements, note, created_at FROM plan ORDER BY id",
+                &[],
+            )
+            .await
+            .expect("select");
+        let plans: Vec<Plan> = rows
+            .iter()
+            .map(|row| Plan::from_row(row).expect("decodes"))
+            .collect();
+        assert_eq!(
+            plans,
+            vec![
+                Plan {
+                    id: 1,
+                    slug: "pro".into(),
+                    interval: Interval::Year,
+                    intervals: vec![Interval::Month, Interval::Year],
+                    entitlements: Json(Entitlements {
+                        seats: 5,
+                        sso: true
+                    }),
+                    note: Some(hostile.into()),
+                    created_at,
+                },
+                Plan {
+                    id: 2,
+                    slug: "free".into(),
+                    interval: Interval::Month,
+                    intervals: vec![],
+                    entitlements: Json(Entitlements {
+                        seats: 1,
+                        sso: false
+                    }),
+                    note: None,
+                    created_at,
+                },
+            ]
+        );
+
+        // The label is what the server stores.
+        let label: String = client
+            .query_one("SELECT interval::text FROM plan WHERE id = 1", &[])
+            .await
+            .expect("label")
+            .get(0);
+        assert_eq!(label, "per year");
+
+        // Decoding a row whose column has another type names the column.
+        let row = client
+            .query_one(
+                "SELECT id, slug, interval, intervals, entitlements, 42 AS note, created_at FROM plan LIMIT 1",
+                &[],
+            )
+            .await
+            .expect("select");
+        let error = Plan::from_row(&row).expect_err("note is an integer here");
+        let message = error.to_string();
+        assert!(message.contains("`note`"), "{message}");
+        assert!(message.contains("`Option<String>`"), "{message}");
+        assert!(message.contains("int4"), "{message}");
+    });
+}

@@ -1,0 +1,9 @@
+use schema_macros::pg_enum;
+
+#[pg_enum(rename_all = "snake")]
+pub enum Interval {
+    Month,
+    Year,
+}
+
+fn main() {}

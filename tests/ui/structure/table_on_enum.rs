@@ -1,0 +1,9 @@
+use schema_macros::table;
+
+#[table]
+pub enum User {
+    Admin,
+    Guest,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use schema_macros::table;
+
+#[table]
+pub struct User {
+    #[column]
+    pub id: i64,
+}
+
+fn main() {}

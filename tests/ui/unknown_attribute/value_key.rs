@@ -1,0 +1,10 @@
+use schema_macros::pg_enum;
+
+#[pg_enum]
+pub enum Interval {
+    #[value(nme = "per_month")]
+    Month,
+    Year,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use schema_macros::table;
+
+#[table]
+pub struct User {
+    pub nickname: Option<Option<String>>,
+}
+
+fn main() {}

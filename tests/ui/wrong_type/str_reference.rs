@@ -1,0 +1,8 @@
+use schema_macros::table;
+
+#[table]
+pub struct User {
+    pub name: &'static str,
+}
+
+fn main() {}
