@@ -1,6 +1,10 @@
-//! tokio-postgres integration (feature `postgres`): decoding rows into
-//! `#[table]` structs, `ToSql` / `FromSql` for `#[pg_enum]` types and
-//! [`Json`](crate::Json).
+//! tokio-postgres integration (feature `postgres`): connecting
+//! ([`connect`]), decoding rows into `#[table]` structs, `ToSql` / `FromSql`
+//! for `#[pg_enum]` types and [`Json`](crate::Json).
+
+mod connect;
+
+pub use connect::{connect, mask_password, ConnectError, ConnectOptions, SslMode};
 
 use std::error::Error as StdError;
 use std::fmt;

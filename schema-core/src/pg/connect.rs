@@ -1,0 +1,533 @@
+//! Connecting to PostgreSQL: a URL (or libpq key=value string) with
+//! `sslmode=disable|prefer|require|verify-ca|verify-full` honoured through
+//! rustls, a connect timeout, and one clear error when it fails — the URL
+//! always shown with its password masked.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_postgres::config::{Host, SslMode as DriverSslMode};
+use tokio_postgres::{Client, Config};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// How long connecting (TCP, TLS, authentication) may take by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// libpq's `sslmode`, as far as it concerns a client without client
+/// certificates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SslMode {
+    /// Plain TCP only.
+    Disable,
+    /// TLS when the server offers it, plain otherwise (libpq's default).
+    Prefer,
+    /// TLS, the certificate not verified.
+    Require,
+    /// TLS, the certificate chain verified against the root certificates.
+    VerifyCa,
+    /// TLS, the chain and the host name verified.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Option<SslMode> {
+        Some(match value {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            _ => return None,
+        })
+    }
+}
+
+/// A connection target: the driver's config plus what this module handles itself.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    config: Config,
+    ssl_mode: SslMode,
+    root_cert: Option<String>,
+    masked: String,
+    timeout: Duration,
+}
+
+/// Why a connection could not be made. Every message shows the masked URL.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The URL could not be read.
+    BadUrl {
+        /// The URL, password masked.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server could not be reached or refused the session.
+    Failed {
+        /// The URL, password masked.
+        url: String,
+        /// `host:port` (or the socket path) tried.
+        target: String,
+        /// The cause, in one line.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::BadUrl { url, reason } => {
+                write!(f, "invalid database URL `{url}`: {reason}")
+            }
+            ConnectError::Failed {
+                url,
+                target,
+                reason,
+            } => write!(f, "could not connect to {target}: {reason} (URL `{url}`)"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl ConnectOptions {
+    /// Reads a `postgres://` URL or a key=value connection string.
+    pub fn parse(url: &str) -> Result<ConnectOptions, ConnectError> {
+        let masked = mask_password(url);
+        let bad = |reason: String| ConnectError::BadUrl {
+            url: masked.clone(),
+            reason,
+        };
+        let (rest, extracted) = extract_params(url, &["sslmode", "sslrootcert"]);
+        let ssl_mode = match extracted.iter().find(|(k, _)| k == "sslmode") {
+            None => SslMode::Prefer,
+            Some((_, value)) => SslMode::parse(value).ok_or_else(|| {
+                bad(format!(
+                    "unknown sslmode `{value}` (expected disable, prefer, require, verify-ca or verify-full)"
+                ))
+            })?,
+        };
+        let root_cert = extracted
+            .into_iter()
+            .find(|(k, _)| k == "sslrootcert")
+            .map(|(_, v)| v);
+        let mut config: Config = rest.parse().map_err(|error: tokio_postgres::Error| {
+            let reason = std::error::Error::source(&error)
+                .map_or_else(|| error.to_string(), ToString::to_string);
+            bad(reason)
+        })?;
+        if config.get_hosts().is_empty() {
+            return Err(bad("no host given".into()));
+        }
+        if config.get_user().is_none() {
+            return Err(bad("no user given".into()));
+        }
+        config.ssl_mode(match ssl_mode {
+            SslMode::Disable => DriverSslMode::Disable,
+            SslMode::Prefer => DriverSslMode::Prefer,
+            _ => DriverSslMode::Require,
+        });
+        let timeout = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        config.connect_timeout(timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("schema-cli");
+        }
+        Ok(ConnectOptions {
+            config,
+            ssl_mode,
+            root_cert,
+            masked,
+            timeout,
+        })
+    }
+
+    /// Overrides the connect timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.config.connect_timeout(timeout);
+        self
+    }
+
+    /// The URL with its password masked, for messages and logs.
+    pub fn masked_url(&self) -> &str {
+        &self.masked
+    }
+
+    /// The driver's config (host, port, user, database…).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn target(&self) -> String {
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        match self.config.get_hosts().first() {
+            Some(Host::Tcp(host)) => format!("{host}:{port}"),
+            Some(Host::Unix(path)) => format!("{}/.s.PGSQL.{port}", path.display()),
+            None => format!("localhost:{port}"),
+        }
+    }
+
+    /// Connects, spawning the connection task on the current tokio runtime.
+    pub async fn connect(&self) -> Result<Client, ConnectError> {
+        let failed = |reason: String| ConnectError::Failed {
+            url: self.masked.clone(),
+            target: self.target(),
+            reason,
+        };
+        let tls = MakeRustlsConnect::new(self.tls_config().map_err(failed)?);
+        let attempt = self.config.connect(tls);
+        let (client, connection) = match tokio::time::timeout(self.timeout, attempt).await {
+            Err(_) => {
+                return Err(failed(format!(
+                    "timed out after {} s",
+                    self.timeout.as_secs_f32()
+                )))
+            }
+            Ok(Err(error)) => return Err(failed(describe(&error))),
+            Ok(Ok(pair)) => pair,
+        };
+        tokio::spawn(async move {
+            // The connection ends when the client is dropped; errors after
+            // that surface on the client's next call.
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    fn tls_config(&self) -> Result<rustls::ClientConfig, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS setup: {e}"))?;
+        let roots = Arc::new(self.root_store()?);
+        let config = match self.ssl_mode {
+            SslMode::VerifyFull => builder.with_root_certificates(roots).with_no_client_auth(),
+            SslMode::VerifyCa => {
+                let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    roots,
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|e| format!("TLS setup: {e}"))?;
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(IgnoreHostName(inner)))
+                    .with_no_client_auth()
+            }
+            SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+                .with_no_client_auth(),
+        };
+        Ok(config)
+    }
+
+    fn root_store(&self) -> Result<RootCertStore, String> {
+        let mut store = RootCertStore::empty();
+        match &self.root_cert {
+            Some(path) => {
+                use rustls::pki_types::pem::PemObject as _;
+                let certs = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| format!("cannot read sslrootcert `{path}`: {e}"))?;
+                for cert in certs {
+                    let cert =
+                        cert.map_err(|e| format!("cannot read sslrootcert `{path}`: {e}"))?;
+                    store
+                        .add(cert)
+                        .map_err(|e| format!("bad certificate in `{path}`: {e}"))?;
+                }
+            }
+            None => store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        Ok(store)
+    }
+}
+
+/// Connects to `url`: shorthand for [`ConnectOptions::parse`] + `connect`.
+pub async fn connect(url: &str) -> Result<Client, ConnectError> {
+    ConnectOptions::parse(url)?.connect().await
+}
+
+/// One line for a driver error: the server's message for a database error
+/// (wrong password, missing database), the OS's for an I/O error.
+fn describe(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return db.message().to_owned();
+    }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message = cause.to_string();
+        source = cause.source();
+    }
+    lowercase_first(&message)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Replaces the password of a URL or key=value string with `****`.
+pub fn mask_password(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let after = &url[scheme_end + 3..];
+        let authority_end = after.find(['/', '?']).unwrap_or(after.len());
+        let authority = &after[..authority_end];
+        if let Some(at) = authority.rfind('@') {
+            let userinfo = &authority[..at];
+            if let Some(colon) = userinfo.find(':') {
+                return format!(
+                    "{}{}:****{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &after[at..]
+                );
+            }
+        }
+        let (_, params) = extract_params(url, &["password"]);
+        if !params.is_empty() {
+            return mask_query_password(url);
+        }
+        return url.to_owned();
+    }
+    url.split_whitespace()
+        .map(|part| match part.split_once('=') {
+            Some((key, _)) if key.trim() == "password" => "password=****".to_owned(),
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn mask_query_password(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let query = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("password", _)) => "password=****".to_owned(),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    format!("{base}?{query}")
+}
+
+/// Removes `keys` from a URL's query string (or a key=value string) and
+/// returns the rest and the removed pairs.
+fn extract_params(url: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    let mut taken = Vec::new();
+    if url.contains("://") {
+        let Some((base, query)) = url.split_once('?') else {
+            return (url.to_owned(), taken);
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some((key, value)) if keys.contains(&key) => {
+                    taken.push((key.to_owned(), percent_decode(value)))
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return (rest, taken);
+    }
+    let mut kept = Vec::new();
+    for part in url.split_whitespace() {
+        match part.split_once('=') {
+            Some((key, value)) if keys.contains(&key) => {
+                taken.push((key.to_owned(), value.trim_matches('\'').to_owned()))
+            }
+            _ => kept.push(part),
+        }
+    }
+    (kept.join(" "), taken)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 {
+            if let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `sslmode=require`: encrypt, but accept any certificate (libpq's meaning).
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `sslmode=verify-ca`: the chain must verify; the host name may differ.
+#[derive(Debug)]
+struct IgnoreHostName(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl ServerCertVerifier for IgnoreHostName {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName))
+            | Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://me:s3cr%40t@db:5432/app?sslmode=require"),
+            "postgres://me:****@db:5432/app?sslmode=require"
+        );
+        assert_eq!(
+            mask_password("postgresql://me@db/app?password=hunter2&x=1"),
+            "postgresql://me@db/app?password=****&x=1"
+        );
+        assert_eq!(
+            mask_password("host=db user=me password=hunter2 dbname=app"),
+            "host=db user=me password=**** dbname=app"
+        );
+        assert_eq!(
+            mask_password("postgres://me@db/app"),
+            "postgres://me@db/app"
+        );
+    }
+
+    #[test]
+    fn sslmode_is_read_here_and_hidden_from_the_driver() {
+        let options =
+            ConnectOptions::parse("postgres://me:pw@db/app?sslmode=verify-full&application_name=x")
+                .expect("valid");
+        assert_eq!(options.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(options.config().get_application_name(), Some("x"));
+        assert_eq!(
+            options.masked_url(),
+            "postgres://me:****@db/app?sslmode=verify-full&application_name=x"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_one_line_errors_with_the_password_masked() {
+        let error = ConnectOptions::parse("postgres://me:pw@db/app?sslmode=sometimes")
+            .expect_err("bad sslmode");
+        let text = error.to_string();
+        assert!(
+            text.contains("sometimes") && text.contains("me:****@"),
+            "{text}"
+        );
+        assert!(!text.contains("pw@"), "{text}");
+        let error = ConnectOptions::parse("postgres://me:pw@db:notaport/app").expect_err("port");
+        assert!(!error.to_string().contains("pw@"), "{error}");
+        assert!(!error.to_string().contains('\n'), "{error}");
+    }
+}
