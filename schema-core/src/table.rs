@@ -10,8 +10,8 @@ use crate::model;
 /// A Rust struct mapped to a PostgreSQL table by `#[table]`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a `#[table]` struct",
-    label = "a foreign key must reference a `#[table]` struct",
-    note = "put `#[table]` on `{Self}`, or reference another table"
+    label = "expected a `#[table]` struct here",
+    note = "put `#[table]` on `{Self}` to map it to a PostgreSQL table, or name a struct that has it"
 )]
 pub trait Table: Sized + 'static {
     /// The table's namespace.

@@ -64,8 +64,9 @@ pub fn pg_enum(args: TokenStream, input: TokenStream) -> TokenStream {
             quote!(#item #generated)
         }
         Err(error) => {
+            let fallback = fallback_enum(&item);
             let errors = error.to_compile_error();
-            quote!(#item #errors)
+            quote!(#item #fallback #errors)
         }
     }
 }
@@ -99,8 +100,9 @@ fn strip_field_attrs(item: &mut syn::ItemStruct) {
     }
 }
 
-/// Column accessors without metadata, so that code using the struct does not
-/// drown the real error in "no associated item" errors.
+/// Column accessors without metadata and a `Table` impl with an empty
+/// model, so that code using the struct (a foreign key to it included) does
+/// not drown the real error in "no associated item" or "not a table" errors.
 fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
     let krate: syn::Path = syn::parse_quote!(::schema_core);
     let ident = &item.ident;
@@ -115,9 +117,72 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
             #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
         })
     });
+    let g = Gen { krate: &krate };
+    let (schema, name) = (
+        schema_core::model::DEFAULT_SCHEMA,
+        syntax::snake_case(&ident.to_string()),
+    );
+    let (schema_cow, name_cow, none, empty) =
+        (g.str(schema), g.str(&name), g.opt_str(None), g.list([]));
     quote! {
         #[allow(non_upper_case_globals, dead_code)]
         impl #ident { #(#consts)* }
+
+        impl #krate::Table for #ident {
+            const SCHEMA: &'static str = #schema;
+            const NAME: &'static str = #name;
+            const TABLE: &'static #krate::__private::TableModel = &#krate::__private::TableModel {
+                schema: #schema_cow,
+                name: #name_cow,
+                columns: #empty,
+                primary_key: #none,
+                uniques: #empty,
+                foreign_keys: #empty,
+                checks: #empty,
+                indexes: #empty,
+                renamed_from: #none,
+            };
+            const ENUMS: &'static [&'static #krate::__private::Enum] = &[];
+        }
+    }
+}
+
+/// A `PgEnum` impl with no labels, so that tables using the enum do not
+/// report it as a type without a PostgreSQL column type.
+fn fallback_enum(item: &syn::ItemEnum) -> TokenStream {
+    let krate: syn::Path = syn::parse_quote!(::schema_core);
+    let ident = &item.ident;
+    if !item.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let g = Gen { krate: &krate };
+    let (schema, name) = (
+        schema_core::model::DEFAULT_SCHEMA,
+        syntax::snake_case(&ident.to_string()),
+    );
+    let (schema_cow, name_cow, none, empty) =
+        (g.str(schema), g.str(&name), g.opt_str(None), g.list([]));
+    quote! {
+        impl #krate::PgEnum for #ident {
+            const SCHEMA: &'static str = #schema;
+            const NAME: &'static str = #name;
+            const ENUM: &'static #krate::__private::Enum = &#krate::__private::Enum {
+                schema: #schema_cow,
+                name: #name_cow,
+                values: #empty,
+                renamed_from: #none,
+            };
+
+            fn label(&self) -> &'static str {
+                ""
+            }
+
+            fn from_label(_label: &str) -> #krate::__private::Option<Self> {
+                #krate::__private::None
+            }
+        }
+
+        #krate::__private::impl_pg_enum_sql!(#ident);
     }
 }
 

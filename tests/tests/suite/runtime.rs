@@ -44,7 +44,7 @@ fn accessors_are_typed_and_carry_their_column() {
     let slug: Column<Plan, String> = Plan::slug;
     assert_eq!(slug.name(), "slug");
     assert_eq!(slug.index(), 1);
-    assert_eq!(Plan::note.model().nullable, true);
+    assert!(Plan::note.model().nullable);
     assert_eq!(Plan::NAME, "plan");
     assert_eq!(Plan::ENUMS.len(), 1);
     assert_eq!(Interval::ENUM.values.len(), 2);

@@ -1,6 +1,7 @@
 use schema_macros::pg_enum;
 
 #[pg_enum]
+#[derive(Debug)]
 pub enum Interval {
     Month,
     Days(u32),
