@@ -232,3 +232,28 @@ fn the_cli_model_equals_the_macro_model_for_every_example() {
         assert!(!schema.tables.is_empty(), "{name} has tables");
     }
 }
+
+#[test]
+fn an_enum_default_that_is_not_a_label_is_an_error() {
+    let project = Project::new("enum-default");
+    project
+        .file("schema.toml", "schema = \"schema.rs\"\n")
+        .file(
+            "schema.rs",
+            r#"
+use schema_macros::{pg_enum, table};
+
+#[pg_enum]
+pub enum Status { Pending, Done }
+
+#[table]
+pub struct Task {
+    #[column(primary_key)]
+    pub id: i64,
+    #[column(default = "bogus")]
+    pub status: Status,
+}
+"#,
+        );
+    insta::assert_snapshot!(project.run(&["export"]));
+}

@@ -14,7 +14,9 @@ pub use crate::model::{
     IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, SqlType, Table as TableModel,
     Unique,
 };
-pub use crate::table::__check_reference as check_reference;
+pub use crate::table::{
+    __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,
+};
 pub use crate::{Column, PgEnum, Table};
 
 #[cfg(feature = "postgres")]

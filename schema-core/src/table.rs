@@ -128,6 +128,136 @@ where
 {
 }
 
+/// Compares two strings in a constant context.
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The text of a model string in a constant context (macro-built models
+/// only hold borrowed strings).
+const fn borrowed(s: &model::Str) -> &str {
+    match s {
+        std::borrow::Cow::Borrowed(s) => s,
+        std::borrow::Cow::Owned(_) => "",
+    }
+}
+
+const fn borrowed_list<T: Clone>(list: &model::List<T>) -> &[T] {
+    match list {
+        std::borrow::Cow::Borrowed(list) => list,
+        std::borrow::Cow::Owned(_) => &[],
+    }
+}
+
+/// Whether `key` holds exactly the names in `columns`, in any order.
+const fn same_columns(key: &[model::Str], columns: &[&str]) -> bool {
+    if key.len() != columns.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < columns.len() {
+        let mut found = false;
+        let mut j = 0;
+        while j < key.len() {
+            if str_eq(borrowed(&key[j]), columns[i]) {
+                found = true;
+            }
+            j += 1;
+        }
+        if !found {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `columns` are the primary key or a unique constraint of `table`
+/// (a foreign key must reference one, or PostgreSQL rejects it). Evaluated
+/// at compile time for every `references(…)`.
+#[doc(hidden)]
+pub const fn __is_key_of(table: &model::Table, columns: &[&str]) -> bool {
+    // A table whose own definition failed to compile gets an empty model:
+    // its errors are reported there, not again here.
+    if borrowed_list(&table.columns).is_empty() {
+        return true;
+    }
+    if let Some(pk) = &table.primary_key {
+        if same_columns(borrowed_list(&pk.columns), columns) {
+            return true;
+        }
+    }
+    let uniques = borrowed_list(&table.uniques);
+    let mut i = 0;
+    while i < uniques.len() {
+        if same_columns(borrowed_list(&uniques[i].columns), columns) {
+            return true;
+        }
+        i += 1;
+    }
+    let indexes = borrowed_list(&table.indexes);
+    let mut i = 0;
+    while i < indexes.len() {
+        let index = &indexes[i];
+        let keys = borrowed_list(&index.keys);
+        if index.unique && index.predicate.is_none() && keys.len() == columns.len() {
+            let mut all = true;
+            let mut k = 0;
+            while k < keys.len() {
+                let matched = match &keys[k].target {
+                    model::IndexTarget::Column(name) => {
+                        let mut m = false;
+                        let mut c = 0;
+                        while c < columns.len() {
+                            if str_eq(borrowed(name), columns[c]) {
+                                m = true;
+                            }
+                            c += 1;
+                        }
+                        m
+                    }
+                    model::IndexTarget::Expression(_) => false,
+                };
+                if !matched {
+                    all = false;
+                }
+                k += 1;
+            }
+            if all {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether `label` is one of the enum's labels. Evaluated at compile time
+/// for every `default = "…"` on a `#[pg_enum]` column.
+#[doc(hidden)]
+pub const fn __has_label(enum_type: &model::Enum, label: &str) -> bool {
+    let values = borrowed_list(&enum_type.values);
+    let mut i = 0;
+    while i < values.len() {
+        if str_eq(borrowed(&values[i]), label) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// Collects `#[table]` types into a [`model::Schema`], with the enum types
 /// and namespaces they use.
 #[derive(Debug, Default)]

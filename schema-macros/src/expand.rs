@@ -125,9 +125,10 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
     let (schema_cow, name_cow, none, empty) =
         (g.str(schema), g.str(&name), g.opt_str(None), g.list([]));
     quote! {
-        #[allow(non_upper_case_globals, dead_code)]
+        #[allow(non_upper_case_globals, dead_code, unused_qualifications)]
         impl #ident { #(#consts)* }
 
+        #[allow(unused_qualifications)]
         impl #krate::Table for #ident {
             const SCHEMA: &'static str = #schema;
             const NAME: &'static str = #name;
@@ -163,6 +164,7 @@ fn fallback_enum(item: &syn::ItemEnum) -> TokenStream {
     let (schema_cow, name_cow, none, empty) =
         (g.str(schema), g.str(&name), g.opt_str(None), g.list([]));
     quote! {
+        #[allow(unused_qualifications)]
         impl #krate::PgEnum for #ident {
             const SCHEMA: &'static str = #schema;
             const NAME: &'static str = #name;
@@ -509,9 +511,21 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
                 def.fields[i].ident.span(),
             );
             reference_checks.push(quote_spanned! {first=>
+                #[allow(unused_qualifications)]
                 const _: () = #check(#path, #table::#field);
             });
         }
+        // PostgreSQL only accepts a foreign key to the primary key or a
+        // unique constraint: checked by const evaluation, under the reference.
+        let span = fk.references[0].span();
+        let paths = &fk.references;
+        reference_checks.push(quote_spanned! {span=>
+            #[allow(unused_qualifications)]
+            const _: () = ::core::assert!(
+                #krate::__private::is_key_of(<#target as #krate::Table>::TABLE, &[#(#paths.name()),*]),
+                "a foreign key must reference the primary key or a unique constraint of its table: mark the referenced column `primary_key` or `unique`",
+            );
+        });
         let on_delete = g.action(fk.on_delete);
         let on_update = g.action(fk.on_update);
         quote!(#krate::__private::ForeignKey {
@@ -537,6 +551,23 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             .then(|| quote_spanned!(ty.span()=> <#ty as #krate::PgEnum>::ENUM))
     });
 
+    // A text default on an enum column must be one of its labels: checked by
+    // const evaluation, under the field's type.
+    let label_checks = def.fields.iter().zip(table.columns.iter()).filter_map(|(f, c)| {
+        let ty = f.enum_type.as_ref()?;
+        let Some(DefaultValue::Literal(Literal::String(label))) = &c.default else {
+            return None;
+        };
+        let label = &**label;
+        Some(quote_spanned! {ty.span()=>
+            #[allow(unused_qualifications)]
+            const _: () = ::core::assert!(
+                #krate::__private::has_label(<#ty as #krate::PgEnum>::ENUM, #label),
+                "the column's default is not a label of its enum type: use one of the enum's labels",
+            );
+        })
+    });
+
     let decode = def.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
         let sql = &*table.columns[i].name;
@@ -544,11 +575,12 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     });
 
     quote! {
-        #[allow(non_upper_case_globals)]
+        #[allow(non_upper_case_globals, unused_qualifications)]
         impl #ident {
             #(#accessors)*
         }
 
+        #[allow(unused_qualifications)]
         impl #krate::Table for #ident {
             const SCHEMA: &'static str = #schema_name;
             const NAME: &'static str = #table_name;
@@ -567,6 +599,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         }
 
         #(#reference_checks)*
+        #(#label_checks)*
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
     }
@@ -614,6 +647,7 @@ fn enum_impl(def: &EnumDef) -> TokenStream {
     let labels: Vec<&str> = model.values.iter().map(|v| &**v).collect();
     let variants = &def.variants;
     quote! {
+        #[allow(unused_qualifications)]
         impl #krate::PgEnum for #ident {
             const SCHEMA: &'static str = #schema_name;
             const NAME: &'static str = #type_name;

@@ -107,6 +107,7 @@ pub mod __private {
     #[doc(hidden)]
     macro_rules! __impl_from_row {
         ($ty:ty { $($field:ident : $index:expr => $column:expr),* $(,)? }) => {
+            #[allow(unused_qualifications)]
             impl $crate::__private::FromRow for $ty {
                 fn from_row_at(
                     row: &$crate::__private::Row,
@@ -125,6 +126,7 @@ pub mod __private {
     #[doc(hidden)]
     macro_rules! __impl_pg_enum_sql {
         ($ty:ty) => {
+            #[allow(unused_qualifications)]
             impl<'a> $crate::__private::FromSql<'a> for $ty {
                 fn from_sql(
                     _ty: &$crate::__private::Type,
@@ -141,6 +143,7 @@ pub mod __private {
                 }
             }
 
+            #[allow(unused_qualifications)]
             impl $crate::__private::ToSql for $ty {
                 fn to_sql(
                     &self,

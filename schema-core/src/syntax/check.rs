@@ -199,6 +199,9 @@ pub fn default_fits(
         }
     };
     if fits {
+        if let (Literal::String(text), 0) = (literal, array_dims) {
+            text_default_parses(errors, expr, text, ty);
+        }
         return;
     }
     let out_of_range =
@@ -234,6 +237,36 @@ pub fn default_fits(
         )
     };
     errors.push_spanned(expr, message);
+}
+
+/// A text default for a `uuid` or `json`/`jsonb` column must be a value the
+/// server can read as that type, or every insert relying on it fails.
+fn text_default_parses(errors: &mut Errors, expr: &syn::Expr, text: &str, ty: &SqlType) {
+    match ty {
+        SqlType::Uuid => {
+            let hex: String = text
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .chars()
+                .filter(|c| *c != '-')
+                .collect();
+            if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                errors.push_spanned(
+                    expr,
+                    format!("the default \"{text}\" is not a UUID\nhelp: write a UUID such as `default = \"00000000-0000-0000-0000-000000000000\"`, or `default_sql = \"gen_random_uuid()\"`"),
+                );
+            }
+        }
+        SqlType::Json | SqlType::Jsonb => {
+            if let Err(error) = serde_json::from_str::<serde_json::Value>(text) {
+                errors.push_spanned(
+                    expr,
+                    format!("the default \"{text}\" is not JSON: {error}\nhelp: write JSON text, e.g. `default = \"{{}}\"` or `default = \"[]\"`"),
+                );
+            }
+        }
+        _ => {}
+    }
 }
 
 fn lit_text(literal: &Literal) -> String {

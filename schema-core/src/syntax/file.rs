@@ -12,7 +12,7 @@ use syn::visit::Visit;
 
 use super::ast::{enum_def, table_def, EnumDef, TableDef};
 use super::{attribute_args, is_attribute};
-use crate::model::{self, ForeignKey, Schema, SqlType};
+use crate::model::{self, DefaultValue, ForeignKey, Literal, Schema, SqlType};
 use crate::table::SchemaBuilder;
 
 /// The `#[table]` and `#[pg_enum]` items of one source file.
@@ -152,10 +152,25 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                 let ident = type_ident(enum_type);
                 match unique_lookup(&enums_by_ident, &ident) {
                     Lookup::One((_, found)) => {
-                        table.columns.to_mut()[i].sql_type = SqlType::Enum {
+                        let column = &mut table.columns.to_mut()[i];
+                        column.sql_type = SqlType::Enum {
                             schema: found.model.schema.clone(),
                             name: found.model.name.clone(),
                         };
+                        if let Some(DefaultValue::Literal(Literal::String(label))) = &column.default {
+                            if !found.model.values.iter().any(|v| v == label) {
+                                errors.push(ResolveError {
+                                    file,
+                                    span: enum_type.span(),
+                                    message: format!(
+                                        "the default \"{label}\" of column `{}` is not a label of enum `{}`\nhelp: use one of: {}",
+                                        column.name,
+                                        found.model.name,
+                                        found.model.values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                                    ),
+                                });
+                            }
+                        }
                         enums.push(&found.model);
                     }
                     Lookup::None => errors.push(ResolveError {

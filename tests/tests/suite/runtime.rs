@@ -156,3 +156,33 @@ fn rows_decode_into_structs_and_enums_round_trip() {
         assert!(message.contains("int4"), "{message}");
     });
 }
+
+/// Generated code reaches schema-core only through the crate path, which
+/// `crate = "…"` overrides (as serde's does), e.g. for a re-export.
+mod reexport {
+    pub use schema_core as core_again;
+}
+
+#[pg_enum(crate = "crate::runtime::reexport::core_again")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Red,
+}
+
+#[table(crate = "crate::runtime::reexport::core_again")]
+#[expect(dead_code, reason = "only the generated metadata is read")]
+pub struct Renamed {
+    #[column(primary_key)]
+    pub id: i64,
+    pub color: Color,
+    #[column(references(Plan::id))]
+    pub plan_id: i64,
+}
+
+#[test]
+fn the_crate_path_can_be_overridden() {
+    assert_eq!(Renamed::NAME, "renamed");
+    assert_eq!(Renamed::ENUMS[0].name, "color");
+    assert_eq!(Renamed::TABLE.foreign_keys[0].references_table, "plan");
+    assert_eq!(Color::Red.label(), "red");
+}
