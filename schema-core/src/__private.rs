@@ -11,8 +11,8 @@ pub use std::option::Option::{self, None, Some};
 
 pub use crate::model::{
     Check, Column as ColumnModel, DefaultValue, Enum, ForeignKey, Identity, Index, IndexKey,
-    IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, SqlType, Table as TableModel,
-    Unique,
+    IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, RenamedValue, SqlType,
+    Table as TableModel, Unique,
 };
 pub use crate::table::{
     __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,

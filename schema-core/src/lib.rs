@@ -6,8 +6,10 @@
 //! - [`sql`]: the one SQL writer and DDL rendering;
 //! - [`Table`], [`Column`], [`PgEnum`]: what `#[table]` and `#[pg_enum]` implement;
 //! - `syntax` (feature `syntax`): the one parser from `#[table]` items to the model;
-//! - `pg` (feature `postgres`): tokio-postgres integration.
+//! - `migrations` (feature `migrations`): reading migration folders;
+//! - `pg` (feature `postgres`): tokio-postgres integration, the migrator.
 
+pub mod diff;
 pub mod model;
 pub mod naming;
 pub mod sql;
@@ -16,6 +18,8 @@ pub mod types;
 mod json;
 mod table;
 
+#[cfg(feature = "migrations")]
+pub mod migrations;
 #[cfg(feature = "postgres")]
 pub mod pg;
 #[cfg(feature = "syntax")]

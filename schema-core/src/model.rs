@@ -51,6 +51,18 @@ pub struct Enum {
     /// The type's previous name, declared in code (`renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<Str>,
+    /// Labels renamed in code (`#[value(renamed_from = "…")]`).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
+    pub renamed_values: List<RenamedValue>,
+}
+
+/// An enum label's previous and current text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RenamedValue {
+    /// The label's previous text.
+    pub from: Str,
+    /// The label's text now.
+    pub to: Str,
 }
 
 /// A table with its columns, keys, constraints and indexes.

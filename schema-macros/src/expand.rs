@@ -173,6 +173,7 @@ fn fallback_enum(item: &syn::ItemEnum) -> TokenStream {
                 name: #name_cow,
                 values: #empty,
                 renamed_from: #none,
+                renamed_values: #empty,
             };
 
             fn label(&self) -> &'static str {
@@ -644,6 +645,10 @@ fn enum_impl(def: &EnumDef) -> TokenStream {
     let name = g.str(type_name);
     let values = g.str_list(model.values.iter().map(|v| &**v));
     let renamed_from = g.opt_str(model.renamed_from.as_deref());
+    let renamed_values = g.list(model.renamed_values.iter().map(|r| {
+        let (from, to) = (g.str(&r.from), g.str(&r.to));
+        quote!(#krate::__private::RenamedValue { from: #from, to: #to })
+    }));
     let labels: Vec<&str> = model.values.iter().map(|v| &**v).collect();
     let variants = &def.variants;
     quote! {
@@ -656,6 +661,7 @@ fn enum_impl(def: &EnumDef) -> TokenStream {
                 name: #name,
                 values: #values,
                 renamed_from: #renamed_from,
+                renamed_values: #renamed_values,
             };
 
             fn label(&self) -> &'static str {

@@ -4,8 +4,8 @@
 //! (so cycles and any declaration order work), then indexes.
 
 use crate::model::{
-    Check, Column, DefaultValue, ForeignKey, Identity, Index, IndexTarget, Literal, NullsOrder,
-    PrimaryKey, Schema, Table, Unique, DEFAULT_SCHEMA,
+    Check, Column, DefaultValue, Enum, ForeignKey, Identity, Index, IndexTarget, Literal,
+    NullsOrder, PrimaryKey, Schema, Table, Unique, DEFAULT_SCHEMA,
 };
 use crate::sql::SqlWriter;
 use crate::types::type_sql;
@@ -25,33 +25,38 @@ pub fn create_schema(schema: &Schema) -> Vec<String> {
         }
     }
     for enum_type in &schema.enums {
-        let mut w = SqlWriter::<()>::new();
-        w.push_sql("CREATE TYPE ")
-            .push_qualified(&enum_type.schema, &enum_type.name)
-            .push_sql(" AS ENUM (");
-        for (i, value) in enum_type.values.iter().enumerate() {
-            if i > 0 {
-                w.push_sql(", ");
-            }
-            w.push_literal(value);
-        }
-        w.push_sql(");");
-        statements.push(w.sql().to_owned());
+        statements.push(create_enum(enum_type));
     }
     for table in &schema.tables {
         statements.push(create_table(table));
     }
     for table in &schema.tables {
         for foreign_key in table.foreign_keys.iter() {
-            statements.push(add_foreign_key(table, foreign_key));
+            statements.push(add_foreign_key(&table.schema, &table.name, foreign_key));
         }
     }
     for table in &schema.tables {
         for index in table.indexes.iter() {
-            statements.push(create_index(table, index));
+            statements.push(create_index(&table.schema, &table.name, index));
         }
     }
     statements
+}
+
+/// `CREATE TYPE … AS ENUM (…);`.
+pub fn create_enum(enum_type: &Enum) -> String {
+    let mut w = SqlWriter::<()>::new();
+    w.push_sql("CREATE TYPE ")
+        .push_qualified(&enum_type.schema, &enum_type.name)
+        .push_sql(" AS ENUM (");
+    for (i, value) in enum_type.values.iter().enumerate() {
+        if i > 0 {
+            w.push_sql(", ");
+        }
+        w.push_literal(value);
+    }
+    w.push_sql(");");
+    w.finish().0
 }
 
 /// The statements of [`create_schema`] as one script.
@@ -229,10 +234,10 @@ pub fn push_foreign_key(w: &mut SqlWriter, foreign_key: &ForeignKey) {
 }
 
 /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY …;`.
-pub fn add_foreign_key(table: &Table, foreign_key: &ForeignKey) -> String {
+pub fn add_foreign_key(schema: &str, table: &str, foreign_key: &ForeignKey) -> String {
     let mut w = SqlWriter::<()>::new();
     w.push_sql("ALTER TABLE ")
-        .push_qualified(&table.schema, &table.name)
+        .push_qualified(schema, table)
         .push_sql(" ADD ");
     push_foreign_key(&mut w, foreign_key);
     w.push_sql(";");
@@ -240,7 +245,7 @@ pub fn add_foreign_key(table: &Table, foreign_key: &ForeignKey) -> String {
 }
 
 /// `CREATE [UNIQUE] INDEX "name" ON "s"."t" USING method (…) [WHERE …];`.
-pub fn create_index(table: &Table, index: &Index) -> String {
+pub fn create_index(schema: &str, table: &str, index: &Index) -> String {
     let mut w = SqlWriter::<()>::new();
     w.push_sql(if index.unique {
         "CREATE UNIQUE INDEX "
@@ -249,7 +254,7 @@ pub fn create_index(table: &Table, index: &Index) -> String {
     })
     .push_ident(&index.name)
     .push_sql(" ON ")
-    .push_qualified(&table.schema, &table.name)
+    .push_qualified(schema, table)
     .push_sql(" USING ")
     .push_ident(&index.method)
     .push_sql(" (");

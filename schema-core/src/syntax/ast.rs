@@ -868,6 +868,7 @@ pub fn enum_def(args: TokenStream, item: &syn::ItemEnum) -> Result<EnumDef, syn:
         }),
     };
     let mut labels: Vec<(String, Span)> = Vec::new();
+    let mut renamed_values = Vec::new();
     let mut variants = Vec::new();
     for variant in &item.variants {
         if !matches!(variant.fields, syn::Fields::Unit) {
@@ -895,6 +896,12 @@ pub fn enum_def(args: TokenStream, item: &syn::ItemEnum) -> Result<EnumDef, syn:
         if let Some((_, _)) = labels.iter().find(|(existing, _)| *existing == label) {
             errors.push(variant.ident.span(), format!("two variants have the label `{label}`\nhelp: give one a different `#[value(name = \"…\")]`"));
         }
+        if let Some(lit) = &value.renamed_from {
+            renamed_values.push(model::RenamedValue {
+                from: Cow::Owned(lit.value()),
+                to: Cow::Owned(label.clone()),
+            });
+        }
         labels.push((label, variant.ident.span()));
         variants.push(variant.ident.clone());
     }
@@ -910,6 +917,7 @@ pub fn enum_def(args: TokenStream, item: &syn::ItemEnum) -> Result<EnumDef, syn:
                 .map(|(label, _)| Cow::Owned(label))
                 .collect(),
             renamed_from: attrs.renamed_from.map(|lit| Cow::Owned(lit.value())),
+            renamed_values: Cow::Owned(renamed_values),
         },
         variants,
     })

@@ -21,8 +21,25 @@ pub async fn apply_and_check(client: &Client, schema: &Schema) {
     assert_catalog_matches(client, schema).await;
 }
 
-/// Asserts the database holds exactly `schema` (in the namespaces it uses).
+/// Asserts the database holds exactly `schema` (in the namespaces it uses),
+/// columns in the declared order.
 pub async fn assert_catalog_matches(client: &Client, schema: &Schema) {
+    check_catalog(client, schema, ColumnOrder::Declared).await;
+}
+
+/// As [`assert_catalog_matches`], but columns may come in any order: a
+/// migration can only append columns, never reorder them.
+pub async fn assert_catalog_matches_any_column_order(client: &Client, schema: &Schema) {
+    check_catalog(client, schema, ColumnOrder::Any).await;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ColumnOrder {
+    Declared,
+    Any,
+}
+
+async fn check_catalog(client: &Client, schema: &Schema, order: ColumnOrder) {
     let namespaces: Vec<String> = schema
         .tables
         .iter()
@@ -80,7 +97,14 @@ pub async fn assert_catalog_matches(client: &Client, schema: &Schema) {
     assert_eq!(server_tables, our_tables, "tables");
 
     for table in &schema.tables {
-        check_columns(client, table).await;
+        let mut table = table.clone();
+        if order == ColumnOrder::Any {
+            let mut columns = table.columns.to_vec();
+            columns.sort_by(|a, b| a.name.cmp(&b.name));
+            table.columns = columns.into();
+        }
+        let table = &table;
+        check_columns(client, table, order).await;
         check_constraints(client, table).await;
         check_indexes(client, table).await;
     }
@@ -137,7 +161,7 @@ fn expected_default(default: &DefaultValue) -> String {
     strip_cast(&w.finish().0)
 }
 
-async fn check_columns(client: &Client, table: &Table) {
+async fn check_columns(client: &Client, table: &Table, order: ColumnOrder) {
     let rows = client
         .query(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), a.attndims::int4,
@@ -149,8 +173,8 @@ async fn check_columns(client: &Client, table: &Table) {
              LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attrelid = $1::text::regclass AND a.attnum > 0 AND NOT a.attisdropped
-             ORDER BY a.attnum",
-            &[&regclass(table)],
+             ORDER BY CASE WHEN $2 THEN a.attname::text END, a.attnum",
+            &[&regclass(table), &(order == ColumnOrder::Any)],
         )
         .await
         .expect("column query");

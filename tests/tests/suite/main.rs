@@ -3,6 +3,7 @@
 //! `schema_tests::pg` and fail, never skip, when the server is missing.
 
 mod catalog;
+mod diff_fixtures;
 mod every_feature;
 mod examples;
 mod names;
