@@ -12,11 +12,13 @@
 mod ast;
 mod attr;
 mod check;
+mod codegen;
 mod file;
 mod rust_types;
 mod symbol;
 
 pub use ast::{enum_def, snake_case, table_def, EnumDef, FieldDef, ForeignKeyDef, TableDef};
+pub use codegen::render_schema;
 pub use file::{parse_file, resolve, ParsedFile, ResolveError};
 
 use proc_macro2::Span;
