@@ -140,8 +140,11 @@ start_cluster() {
         cat "$pg_tmp/initdb.log" >&2
         die "initdb failed"
     fi
-    # Trust, but only over the socket in the temp dir and 127.0.0.1.
-    printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$pg_tmp/data/pg_hba.conf"
+    # Trust, but only over the socket in the temp dir and 127.0.0.1; one role
+    # (created by the CLI tests) must give its password, so a wrong password
+    # can be tested.
+    printf 'local all all trust\nhost all schema_cli_password_test 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n' \
+        >"$pg_tmp/data/pg_hba.conf"
 
     local attempt port
     for attempt in 1 2 3 4 5; do

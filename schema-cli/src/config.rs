@@ -1,6 +1,8 @@
 //! `schema.toml`: found from the working directory upward (or given with
 //! `--config`), read strictly (unknown keys are errors), paths resolved
-//! against the file's folder.
+//! against the file's folder. Also where the database URL comes from:
+//! `--url`, `url` in schema.toml, `$DATABASE_URL`, then `DATABASE_URL` in a
+//! `.env` file next to schema.toml.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,8 @@ struct RawConfig {
     dialect: String,
     #[serde(default)]
     url: Option<String>,
+    #[serde(default)]
+    migrations_table: Option<String>,
 }
 
 fn default_out() -> String {
@@ -37,19 +41,107 @@ fn default_dialect() -> String {
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The config file.
-    #[expect(dead_code, reason = "read by the database commands (issue #3)")]
     pub path: PathBuf,
     /// The schema: a `.rs` file or a folder of them.
     pub schema: PathBuf,
     /// The migrations folder.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "read by generate and migrate (issues #3, #4)")
-    )]
     pub out: PathBuf,
     /// The database URL from the file, if any.
-    #[expect(dead_code, reason = "read by the database commands (issue #3)")]
     pub url: Option<String>,
+    /// The migrations tracking table from the file (`name` or `schema.name`).
+    pub migrations_table: Option<String>,
+}
+
+/// The environment variable (and `.env` key) holding the database URL.
+pub const DATABASE_URL: &str = "DATABASE_URL";
+
+/// Where a database URL was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlSource {
+    /// `--url`.
+    Flag,
+    /// `url` in schema.toml.
+    ConfigFile,
+    /// The `DATABASE_URL` environment variable.
+    Environment,
+    /// `DATABASE_URL` in this `.env` file.
+    DotEnv(PathBuf),
+}
+
+impl Config {
+    /// The database URL: `flag` (`--url`), else `url` in schema.toml, else
+    /// `$DATABASE_URL`, else `DATABASE_URL` in the `.env` file next to
+    /// schema.toml. Empty values count as unset.
+    pub fn database_url(&self, flag: Option<&str>) -> anyhow::Result<(String, UrlSource)> {
+        let given = |value: Option<&str>| value.filter(|v| !v.trim().is_empty()).map(str::to_owned);
+        if let Some(url) = given(flag) {
+            return Ok((url, UrlSource::Flag));
+        }
+        if let Some(url) = given(self.url.as_deref()) {
+            return Ok((url, UrlSource::ConfigFile));
+        }
+        if let Some(url) = given(std::env::var(DATABASE_URL).ok().as_deref()) {
+            return Ok((url, UrlSource::Environment));
+        }
+        let dotenv = self.path.with_file_name(".env");
+        if let Some(url) = given(read_dotenv(&dotenv, DATABASE_URL)?.as_deref()) {
+            return Ok((url, UrlSource::DotEnv(dotenv)));
+        }
+        Err(anyhow!("no database URL given"))
+            .hint(format!(
+                "give one in any of four ways, the first found wins: `--url postgres://USER:PASSWORD@HOST:PORT/DB`; \
+                 `url = \"postgres://…\"` in `{}`; the {DATABASE_URL} environment variable; \
+                 a `{DATABASE_URL}=postgres://…` line in `{}`",
+                crate::source::relative(&self.path).display(),
+                crate::source::relative(&dotenv).display()
+            ))
+    }
+}
+
+/// Reads `key` from a `.env` file: `KEY=VALUE` lines, `#` comments, an
+/// optional `export ` prefix, surrounding quotes stripped. A missing file
+/// is no value.
+fn read_dotenv(path: &Path, key: &str) -> anyhow::Result<Option<String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read `{}`", path.display()))
+        }
+    };
+    Ok(parse_dotenv(&text, key))
+}
+
+fn parse_dotenv(text: &str, key: &str) -> Option<String> {
+    let mut found = None;
+    for line in text.lines() {
+        let line = line.trim();
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
+        if name.trim() != key {
+            continue;
+        }
+        let value = value.trim();
+        let unquoted = ['"', '\'']
+            .iter()
+            .find_map(|&q| {
+                value
+                    .strip_prefix(q)
+                    .and_then(|rest| rest.find(q).map(|end| &rest[..end]))
+            })
+            .unwrap_or_else(|| match value.find(" #") {
+                Some(comment) => value[..comment].trim_end(),
+                None => value,
+            });
+        // The last assignment wins, as in a shell.
+        found = Some(unquoted.to_owned());
+    }
+    found
 }
 
 /// Loads `explicit`, or the nearest `schema.toml` from the working directory up.
@@ -111,6 +203,7 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
         schema: base.join(&raw.schema),
         out: base.join(&raw.out),
         url: raw.url,
+        migrations_table: raw.migrations_table,
     })
 }
 
@@ -155,6 +248,27 @@ mod tests {
         let text = crate::output::render_error(&error);
         assert!(text.contains("/p/schema.toml:2:"), "{text}");
         assert!(text.contains("schemma"), "{text}");
+    }
+
+    #[test]
+    fn dotenv_lines_are_key_value_with_quotes_stripped() {
+        let text = "# comment\nOTHER=1\nexport DATABASE_URL = \"postgres://a:b@h/db\" # note\n";
+        assert_eq!(
+            parse_dotenv(text, "DATABASE_URL").as_deref(),
+            Some("postgres://a:b@h/db")
+        );
+        assert_eq!(
+            parse_dotenv("DATABASE_URL='x y'\n", "DATABASE_URL").as_deref(),
+            Some("x y")
+        );
+        assert_eq!(
+            parse_dotenv("DATABASE_URL=postgres://h/db # local\n", "DATABASE_URL").as_deref(),
+            Some("postgres://h/db")
+        );
+        assert_eq!(
+            parse_dotenv("#DATABASE_URL=x\nDATABASE_URLS=y\n", "DATABASE_URL"),
+            None
+        );
     }
 
     #[test]

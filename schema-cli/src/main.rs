@@ -5,6 +5,7 @@
 
 mod commands;
 mod config;
+mod database;
 mod output;
 mod source;
 
@@ -28,6 +29,10 @@ struct Cli {
 enum Command {
     /// Print the DDL that creates the whole schema on an empty database.
     Export(commands::export::Args),
+    /// Apply the pending migrations to the database, in order, each exactly once.
+    Migrate(commands::migrate::Args),
+    /// Show which migrations are applied, pending, modified, missing or out of order.
+    Status(commands::status::Args),
 }
 
 /// What a command concluded, when it did not fail.
@@ -42,6 +47,8 @@ pub enum Outcome {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Export(args) => commands::export::run(cli.config.as_deref(), args),
+        Command::Migrate(args) => commands::migrate::run(cli.config.as_deref(), args),
+        Command::Status(args) => commands::status::run(cli.config.as_deref(), args),
     }
 }
 

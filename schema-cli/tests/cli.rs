@@ -1,6 +1,11 @@
 //! The `schema-cli` binary, run as a user runs it: output and exit codes
 //! snapshot-tested, temporary paths filtered out.
 
+#[path = "cli/connection.rs"]
+mod connection;
+#[path = "cli/migrate.rs"]
+mod migrate;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

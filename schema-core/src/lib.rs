@@ -3,6 +3,8 @@
 //!
 //! - [`model`]: plain data for schemas, tables, columns, constraints, indexes;
 //! - [`naming`]: PostgreSQL's own rules for generated names;
+//! - [`normalize`]: one form for defaults, identities and SQL expressions,
+//!   shared by the parser and introspection; schema comparison by meaning;
 //! - [`sql`]: the one SQL writer and DDL rendering;
 //! - [`Table`], [`Column`], [`PgEnum`]: what `#[table]` and `#[pg_enum]` implement;
 //! - `syntax` (feature `syntax`): the one parser from `#[table]` items to the model;
@@ -12,6 +14,7 @@
 pub mod diff;
 pub mod model;
 pub mod naming;
+pub mod normalize;
 pub mod sql;
 pub mod types;
 

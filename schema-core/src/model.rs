@@ -11,6 +11,17 @@
 //! Names of constraints and indexes are always stored resolved: when the user
 //! gave none, the parser fills in the name PostgreSQL itself would choose (see
 //! [`crate::naming`]).
+//!
+//! One meaning, one form: defaults and identity options are canonical whatever
+//! built the model (the parser and introspection share
+//! [`crate::normalize`]), so a database read back equals its code schema.
+//! SQL expressions — check constraints, generated columns, index expressions
+//! and predicates, [`DefaultValue::Sql`] — are the exception: they are kept
+//! as text, the user's from the parser and the server's (which PostgreSQL
+//! rewrites: casts, parentheses, `BETWEEN`, `IN`) from introspection. Compare
+//! them with [`crate::normalize::expressions_equivalent`], and whole schemas
+//! with [`Schema::equivalent`] / [`Schema::differences`], never with `==`
+//! across the two sources.
 
 use std::borrow::Cow;
 

@@ -30,7 +30,9 @@ mod change;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use change::{narrowing, Change, ColumnType, ConstraintKind, EnumUsage, TableRef};
+pub use change::{
+    narrowing, transactional, Change, ColumnType, ConstraintKind, EnumUsage, TableRef,
+};
 
 use crate::model::{
     Column, ForeignKey, Index, IndexTarget, Schema, SqlType, Str, Table, DEFAULT_SCHEMA,
@@ -196,9 +198,9 @@ impl Diff {
         }
     }
 
-    /// Whether the changes can run in one transaction.
+    /// Whether the changes can run in one transaction (see [`transactional`]).
     pub fn is_transactional(&self) -> bool {
-        self.changes.iter().all(Change::is_transactional)
+        transactional(&self.changes)
     }
 }
 
@@ -292,9 +294,21 @@ struct Differ<'a> {
     /// Old tables whose (old) key columns lose their key: foreign keys
     /// referencing them must be dropped first.
     dropped_keys: BTreeSet<(Key, Vec<String>)>,
-    /// Old (table, column) whose type changes: foreign keys over them are
-    /// dropped and re-added around the change.
+    /// Old (table, column) whose type changes in place (`ALTER COLUMN …
+    /// TYPE`, or a conversion to its recreated enum): foreign keys over
+    /// them, and checks, index expressions and predicates and generated
+    /// columns that mention them, are dropped and added back around the
+    /// change.
     retyped_columns: BTreeSet<(Key, String)>,
+    /// Old (table, column) dropped and added back under the same name (a
+    /// generated column whose expression or inputs change): every key,
+    /// constraint and index over them is created again.
+    recreated_columns: BTreeSet<(Key, String)>,
+    /// Enums (by new key) recreated because labels were dropped or
+    /// reordered, with the name the old type is set aside under.
+    recreated_enums: BTreeMap<Key, Str>,
+    /// Generated columns added back at the end of their table's changes.
+    deferred_columns: Vec<Change>,
 }
 
 impl<'a> Differ<'a> {
@@ -311,6 +325,9 @@ impl<'a> Differ<'a> {
             enum_map: BTreeMap::new(),
             dropped_keys: BTreeSet::new(),
             retyped_columns: BTreeSet::new(),
+            recreated_columns: BTreeSet::new(),
+            recreated_enums: BTreeMap::new(),
+            deferred_columns: Vec::new(),
         }
     }
 
@@ -447,19 +464,33 @@ impl<'a> Differ<'a> {
                 });
             }
             let mut current: Vec<Str> = old_enum.values.to_vec();
-            for rename in new_enum.renamed_values.iter() {
-                let from_present = current.contains(&rename.from);
-                let to_present = current.contains(&rename.to);
-                if from_present && !to_present {
+            // Label renames declared by the new model, then those declared
+            // by the old model and undone by the new one (the reverse diff
+            // of a label rename: the old model still names both labels).
+            let declared = new_enum
+                .renamed_values
+                .iter()
+                .map(|r| (r.from.clone(), r.to.clone()));
+            let undone = old_enum
+                .renamed_values
+                .iter()
+                .filter(|r| {
+                    new_enum.values.contains(&r.from)
+                        && !new_enum.values.contains(&r.to)
+                        && !new_enum.renamed_values.iter().any(|n| n.to == r.from)
+                })
+                .map(|r| (r.to.clone(), r.from.clone()));
+            for (from, to) in declared.chain(undone).collect::<Vec<_>>() {
+                if current.contains(&from) && !current.contains(&to) {
                     self.out.enums.push(Change::RenameEnumValue {
                         schema: new_enum.schema.clone(),
                         name: new_enum.name.clone(),
-                        from: rename.from.clone(),
-                        to: rename.to.clone(),
+                        from: from.clone(),
+                        to: to.clone(),
                     });
                     for value in &mut current {
-                        if *value == rename.from {
-                            *value = rename.to.clone();
+                        if *value == from {
+                            *value = to.clone();
                         }
                     }
                 }
@@ -488,21 +519,66 @@ impl<'a> Differ<'a> {
                 let mut old_renamed = old_enum.clone();
                 old_renamed.name = new_enum.name.clone();
                 old_renamed.values = Cow::Owned(current);
+                let aside: Str = Cow::Owned(self.aside_name(&new_enum.schema, &new_enum.name));
+                self.recreated_enums.insert(new_key.clone(), aside.clone());
                 self.out.recreate_enums.push(Change::RecreateEnum {
                     old: old_renamed,
                     new: new_enum.clone(),
+                    aside: aside.clone(),
                     columns: Vec::new(),
+                });
+                self.out.drop_enums.push(Change::DropReplacedEnum {
+                    schema: new_enum.schema.clone(),
+                    name: aside,
                 });
             }
         }
     }
 
+    /// A name for an enum being recreated to step aside to: `<name>_old`,
+    /// or `<name>_old1`, `<name>_old2`… when a type, table or another enum
+    /// set aside already has it in the namespace.
+    fn aside_name(&self, schema: &str, name: &str) -> String {
+        let taken = |candidate: &str| {
+            let in_schema = |s: &Schema| {
+                s.enums
+                    .iter()
+                    .any(|e| e.schema == schema && e.name == candidate)
+                    || s.tables
+                        .iter()
+                        .any(|t| t.schema == schema && t.name == candidate)
+            };
+            in_schema(self.old)
+                || in_schema(self.new)
+                || self.out.recreate_enums.iter().any(|c| {
+                    matches!(c, Change::RecreateEnum { new, aside, .. }
+                        if new.schema == schema && aside == candidate)
+                })
+        };
+        let mut pass = 0;
+        loop {
+            let label = if pass == 0 {
+                "old".to_owned()
+            } else {
+                format!("old{pass}")
+            };
+            let candidate = make_object_name(name, None, Some(&label));
+            if !taken(&candidate) {
+                return candidate;
+            }
+            pass += 1;
+        }
+    }
+
     /// Fills in the columns each recreated enum must convert: every column
-    /// of the old schema, kept in the new one, whose old type is the enum.
+    /// of the old schema, kept in the new one, whose type is the enum before
+    /// and after. (Columns that leave the type are converted by the column
+    /// phase, from the type set aside; columns that come to it, after it is
+    /// created again.)
     fn recreated_enum_usages(&mut self) {
         let mut recreated = std::mem::take(&mut self.out.recreate_enums);
         for change in &mut recreated {
-            let Change::RecreateEnum { old, new, columns } = change else {
+            let Change::RecreateEnum { new, columns, .. } = change else {
                 continue;
             };
             let old_key = self
@@ -531,14 +607,18 @@ impl<'a> Differ<'a> {
                     else {
                         continue;
                     };
-                    // Keep the old default when its label survives; the
+                    let Some(new_column) = new_table.column(new_name) else {
+                        continue;
+                    };
+                    if self.mapped_type(column) != ColumnType::of(new_column) {
+                        continue;
+                    }
+                    // The default comes back when it does not change; the
                     // column phase sets any other.
-                    let default = column.default.clone().filter(|d| match d {
-                        crate::model::DefaultValue::Literal(crate::model::Literal::String(
-                            label,
-                        )) => new.values.contains(label),
-                        _ => true,
-                    });
+                    let default = new_column
+                        .default
+                        .clone()
+                        .filter(|_| column.default == new_column.default);
                     columns.push(EnumUsage {
                         table: TableRef::of(new_table),
                         column: Cow::Owned(new_name.clone()),
@@ -548,9 +628,21 @@ impl<'a> Differ<'a> {
                     });
                 }
             }
-            let _ = old;
         }
         self.out.recreate_enums = recreated;
+    }
+
+    /// Whether `old` (a column of the old schema) keeps an enum type that is
+    /// recreated, so the recreation converts it.
+    fn on_recreated_enum(&self, old: &Column, new: &Column) -> bool {
+        let old_type = self.mapped_type(old);
+        match &old_type.sql_type {
+            SqlType::Enum { schema, name } => {
+                self.recreated_enums.contains_key(&key(schema, name))
+                    && old_type == ColumnType::of(new)
+            }
+            _ => false,
+        }
     }
 
     fn dropped_enums(&mut self) {
@@ -784,6 +876,7 @@ impl<'a> Differ<'a> {
             });
         }
         let map = self.column_map.get(old_key).cloned().unwrap_or_default();
+        self.mark_unstable_columns(old_key, old_table, new_table, &map);
 
         // Columns.
         for column in old_table.columns.iter() {
@@ -804,7 +897,8 @@ impl<'a> Differ<'a> {
                         make_object_name(&new_table.name, Some(new_name), Some("seq"));
                     if has_sequence && old_sequence != new_sequence {
                         self.out.renames.push(Change::RenameSequence {
-                            schema: new_table.schema.clone(),
+                            table: new_ref.clone(),
+                            column: Cow::Owned(new_name.clone()),
                             from: old_sequence,
                             to: new_sequence,
                         });
@@ -820,10 +914,18 @@ impl<'a> Differ<'a> {
             map.iter().map(|(o, n)| (n.as_str(), o.as_str())).collect();
         for column in new_table.columns.iter() {
             match reverse.get(&*column.name) {
-                None => self.out.columns.push(Change::AddColumn {
-                    table: new_ref.clone(),
-                    column: without_hints(column),
-                }),
+                None => {
+                    let add = Change::AddColumn {
+                        table: new_ref.clone(),
+                        column: without_hints(column),
+                    };
+                    // A generated column may read columns changed below.
+                    if column.generated.is_some() {
+                        self.deferred_columns.push(add);
+                    } else {
+                        self.out.columns.push(add);
+                    }
+                }
                 Some(old_name) => {
                     let Some(old_column) = old_table.column(old_name) else {
                         continue;
@@ -832,11 +934,77 @@ impl<'a> Differ<'a> {
                 }
             }
         }
+        let deferred = std::mem::take(&mut self.deferred_columns);
+        self.out.columns.extend(deferred);
 
         self.primary_key(old_key, old_table, new_table, &map);
         self.uniques(old_key, old_table, new_table, &map);
-        self.checks(old_table, new_table, &new_ref);
+        self.checks(old_key, old_table, new_table, &new_ref, &map);
         self.indexes(old_table, new_table, &map);
+    }
+
+    /// Records the columns of a matched table whose type changes in place
+    /// (`retyped_columns`), then the generated columns that must be dropped
+    /// and added back (`recreated_columns`): a plain column becoming
+    /// generated, a changed expression or type, or an expression that
+    /// mentions a retyped column (PostgreSQL refuses to change the type of
+    /// a column a generated column reads).
+    fn mark_unstable_columns(
+        &mut self,
+        old_key: &Key,
+        old_table: &Table,
+        new_table: &Table,
+        map: &BTreeMap<String, String>,
+    ) {
+        let pairs: Vec<(&Column, &Column)> = old_table
+            .columns
+            .iter()
+            .filter_map(|old| {
+                let new = new_table.column(map.get(&*old.name)?)?;
+                Some((old, new))
+            })
+            .collect();
+        for (old, new) in &pairs {
+            if base_type(&self.mapped_type(old)) != base_type(&ColumnType::of(new))
+                || self.on_recreated_enum(old, new)
+            {
+                self.retyped_columns
+                    .insert((old_key.clone(), old.name.to_string()));
+            }
+        }
+        for (old, new) in &pairs {
+            let retyped = self
+                .retyped_columns
+                .contains(&(old_key.clone(), old.name.to_string()));
+            let recreate = match (&old.generated, &new.generated) {
+                (None, None) | (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => {
+                    renamed_in(a, map) != **b || retyped || self.mentions_unstable(old_key, a)
+                }
+            };
+            if recreate {
+                self.recreated_columns
+                    .insert((old_key.clone(), old.name.to_string()));
+            }
+        }
+    }
+
+    /// Whether an SQL expression of an old table mentions one of its
+    /// columns whose type changes or that is created again.
+    fn mentions_unstable(&self, old_key: &Key, expression: &str) -> bool {
+        self.retyped_columns
+            .iter()
+            .chain(self.recreated_columns.iter())
+            .any(|(table, column)| table == old_key && mentions(expression, column))
+    }
+
+    /// Whether any of `columns` (old names) of an old table is created again.
+    fn any_recreated<'c>(&self, old_key: &Key, mut columns: impl Iterator<Item = &'c str>) -> bool {
+        columns.any(|c| {
+            self.recreated_columns
+                .contains(&(old_key.clone(), c.to_owned()))
+        })
     }
 
     /// One matched column: type, serial/identity, generation, nullability,
@@ -852,43 +1020,63 @@ impl<'a> Differ<'a> {
         let name = new.name.clone();
         let old_type = self.mapped_type(old);
         let new_type = ColumnType::of(new);
-        let base = |t: &ColumnType| ColumnType {
-            sql_type: t
-                .sql_type
-                .serial_base()
-                .unwrap_or_else(|| t.sql_type.clone()),
-            array_dims: t.array_dims,
-        };
         let old_serial = old.sql_type.serial_base().is_some();
         let new_serial = new.sql_type.serial_base().is_some();
-        let retyped = base(&old_type) != base(&new_type);
+        let retyped = base_type(&old_type) != base_type(&new_type);
+        let on_recreated_enum = self.on_recreated_enum(old, new);
 
-        // Generated columns: a new or changed expression means a new column.
-        match (&old.generated, &new.generated) {
-            (Some(a), Some(b)) if a == b && !retyped => {}
-            (Some(_), None) => {
-                self.out.columns.push(Change::DropExpression {
+        // Generated columns: a new or changed expression, or one whose
+        // inputs change type, means the column is dropped and added back,
+        // once every other column of the table has changed.
+        if self
+            .recreated_columns
+            .contains(&(old_key.clone(), old.name.to_string()))
+        {
+            let drop = if old.generated.is_some() {
+                Change::DropGeneratedColumn {
                     table: table.clone(),
                     column: name.clone(),
-                });
-            }
-            (None, None) => {}
-            _ => {
-                self.out.drop_columns.push(Change::DropColumn {
+                }
+            } else {
+                Change::DropColumn {
                     table: table.clone(),
                     column: name.clone(),
-                });
-                self.out.columns.push(Change::AddColumn {
-                    table: table.clone(),
-                    column: without_hints(new),
-                });
-                return;
+                }
+            };
+            self.out.drop_columns.push(drop);
+            self.deferred_columns.push(Change::AddColumn {
+                table: table.clone(),
+                column: without_hints(new),
+            });
+            return;
+        }
+        if old.generated.is_some() && new.generated.is_none() {
+            // Before any input of the expression changes type.
+            self.out.drop_columns.push(Change::DropExpression {
+                table: table.clone(),
+                column: name.clone(),
+            });
+        }
+
+        // A column leaving a recreated enum has, by then, the type set aside.
+        let mut from = base_type(&old_type);
+        if let SqlType::Enum { schema, name } = &mut from.sql_type {
+            if let Some(aside) = self.recreated_enums.get(&key(schema, name)) {
+                *name = aside.clone();
             }
         }
 
         let out = &mut self.out.columns;
         let default_changes = old.default != new.default;
-        if old.default.is_some() && !old_serial && (retyped || default_changes) {
+        // The old default goes before a type change (it may not convert)
+        // and when there is no new one (`SET DEFAULT` replaces it
+        // otherwise). A recreated enum drops the default of the columns it
+        // converts; dropping a serial drops its default.
+        if old.default.is_some()
+            && !old_serial
+            && !on_recreated_enum
+            && (retyped || (default_changes && new.default.is_none()))
+        {
             out.push(Change::DropDefault {
                 table: table.clone(),
                 column: name.clone(),
@@ -907,19 +1095,17 @@ impl<'a> Differ<'a> {
             });
         }
         if retyped {
-            self.retyped_columns
-                .insert((old_key.clone(), old.name.to_string()));
             out.push(Change::AlterColumnType {
                 table: table.clone(),
                 column: name.clone(),
-                from: base(&old_type),
-                to: base(&new_type),
+                from,
+                to: base_type(&new_type),
             });
             if old_serial && new_serial {
                 out.push(Change::AlterSerialType {
                     table: table.clone(),
                     column: name.clone(),
-                    sql_type: base(&new_type).sql_type,
+                    sql_type: base_type(&new_type).sql_type,
                 });
             }
         }
@@ -946,6 +1132,7 @@ impl<'a> Differ<'a> {
             (Some(a), Some(b)) if a != b => out.push(Change::AlterIdentity {
                 table: table.clone(),
                 column: name.clone(),
+                from: a.clone(),
                 identity: b.clone(),
             }),
             _ => {}
@@ -955,7 +1142,7 @@ impl<'a> Differ<'a> {
                 table: table.clone(),
                 column: name.clone(),
                 sequence: make_object_name(&new_table.name, Some(&name), Some("seq")),
-                sql_type: base(&new_type).sql_type,
+                sql_type: base_type(&new_type).sql_type,
             });
         }
         if let Some(default) = &new.default {
@@ -994,12 +1181,12 @@ impl<'a> Differ<'a> {
             .primary_key
             .as_ref()
             .map(|pk| pk.columns.iter().map(|c| c.to_string()).collect::<Vec<_>>());
-        let retyped = old.primary_key.as_ref().is_some_and(|pk| {
-            pk.columns.iter().any(|c| {
-                self.retyped_columns
-                    .contains(&(old_key.clone(), c.to_string()))
-            })
-        });
+        // A key over a column created again is created again; a key over a
+        // column whose type changes is rebuilt by the server in place.
+        let retyped = old
+            .primary_key
+            .as_ref()
+            .is_some_and(|pk| self.any_recreated(old_key, pk.columns.iter().map(|c| &**c)));
         match (old_mapped, &new.primary_key) {
             (None, None) => {}
             (Some((old_pk, Some(mapped))), Some(new_pk))
@@ -1019,8 +1206,9 @@ impl<'a> Differ<'a> {
                         old_key.clone(),
                         old_pk.columns.iter().map(|c| c.to_string()).collect(),
                     ));
+                    // Drops run before renames: the table has its old name.
                     self.out.drop_constraints.push(Change::DropConstraint {
-                        table: table.clone(),
+                        table: TableRef::of(old),
                         name: old_pk.name.clone(),
                         kind: ConstraintKind::PrimaryKey,
                     });
@@ -1039,10 +1227,7 @@ impl<'a> Differ<'a> {
         let table = TableRef::of(new);
         let mut unmatched_new: Vec<&crate::model::Unique> = new.uniques.iter().collect();
         for unique in old.uniques.iter() {
-            let retyped = unique.columns.iter().any(|c| {
-                self.retyped_columns
-                    .contains(&(old_key.clone(), c.to_string()))
-            });
+            let retyped = self.any_recreated(old_key, unique.columns.iter().map(|c| &**c));
             let mapped = Self::map_columns(map, &unique.columns);
             let found = mapped.filter(|_| !retyped).and_then(|mapped| {
                 unmatched_new.iter().position(|n| {
@@ -1067,7 +1252,7 @@ impl<'a> Differ<'a> {
                         unique.columns.iter().map(|c| c.to_string()).collect(),
                     ));
                     self.out.drop_constraints.push(Change::DropConstraint {
-                        table: table.clone(),
+                        table: TableRef::of(old),
                         name: unique.name.clone(),
                         kind: ConstraintKind::Unique,
                     });
@@ -1082,12 +1267,26 @@ impl<'a> Differ<'a> {
         }
     }
 
-    fn checks(&mut self, old: &Table, new: &Table, table: &TableRef) {
+    /// Checks are matched by expression; one that mentions a column whose
+    /// type changes is dropped and added back (the server would re-check
+    /// it as it was written against the old type, e.g. an enum label cast
+    /// to the type set aside).
+    fn checks(
+        &mut self,
+        old_key: &Key,
+        old: &Table,
+        new: &Table,
+        table: &TableRef,
+        map: &BTreeMap<String, String>,
+    ) {
         let mut unmatched_new: Vec<&crate::model::Check> = new.checks.iter().collect();
         for check in old.checks.iter() {
+            let unstable = self.mentions_unstable(old_key, &check.expression);
+            let expression = renamed_in(&check.expression, map);
             let found = unmatched_new
                 .iter()
-                .position(|n| n.expression == check.expression);
+                .position(|n| *n.expression == expression)
+                .filter(|_| !unstable);
             match found {
                 Some(i) => {
                     let new_check = unmatched_new.remove(i);
@@ -1100,7 +1299,7 @@ impl<'a> Differ<'a> {
                     }
                 }
                 None => self.out.drop_constraints.push(Change::DropConstraint {
-                    table: table.clone(),
+                    table: TableRef::of(old),
                     name: check.name.clone(),
                     kind: ConstraintKind::Check,
                 }),
@@ -1119,12 +1318,17 @@ impl<'a> Differ<'a> {
         let old_key = key(&old.schema, &old.name);
         let mut unmatched_new: Vec<&Index> = new.indexes.iter().collect();
         for index in old.indexes.iter() {
+            // Created again: over a column created again, or with an
+            // expression or predicate mentioning a column whose type changes.
             let retyped = index.keys.iter().any(|k| match &k.target {
                 IndexTarget::Column(c) => self
-                    .retyped_columns
+                    .recreated_columns
                     .contains(&(old_key.clone(), c.to_string())),
-                IndexTarget::Expression(_) => false,
-            });
+                IndexTarget::Expression(e) => self.mentions_unstable(&old_key, e),
+            }) || index
+                .predicate
+                .as_deref()
+                .is_some_and(|p| self.mentions_unstable(&old_key, p));
             let mapped = (!retyped).then(|| map_index(index, map)).flatten();
             let found =
                 mapped.and_then(|mapped| unmatched_new.iter().position(|n| same_index(&mapped, n)));
@@ -1234,12 +1438,12 @@ impl<'a> Differ<'a> {
             columns.sort();
             *table == target && columns == sorted_target
         });
-        let retyped = fk.columns.iter().any(|c| {
-            self.retyped_columns
-                .contains(&(old_key.clone(), c.to_string()))
-        }) || target_columns
-            .iter()
-            .any(|c| self.retyped_columns.contains(&(target.clone(), c.clone())));
+        let unstable = |table: &Key, column: &str| {
+            let entry = (table.clone(), column.to_owned());
+            self.retyped_columns.contains(&entry) || self.recreated_columns.contains(&entry)
+        };
+        let retyped = fk.columns.iter().any(|c| unstable(old_key, c))
+            || target_columns.iter().any(|c| unstable(&target, c));
         let target_gone = !self.table_map.contains_key(&target);
         key_dropped || retyped || target_gone
     }
@@ -1258,6 +1462,131 @@ impl<'a> Differ<'a> {
         mapped.references_columns = target_columns.into_iter().map(Cow::Owned).collect();
         Some(mapped)
     }
+}
+
+/// A column type with serial types replaced by their integer type.
+fn base_type(t: &ColumnType) -> ColumnType {
+    ColumnType {
+        sql_type: t
+            .sql_type
+            .serial_base()
+            .unwrap_or_else(|| t.sql_type.clone()),
+        array_dims: t.array_dims,
+    }
+}
+
+/// Whether an SQL expression may refer to `column`: the name appears as a
+/// whole word, case-insensitively (unquoted identifiers fold to lower
+/// case), or quoted. Errs on the side of yes: a false match only rebuilds
+/// a constraint or index that did not need it.
+fn mentions(expression: &str, column: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    if column.is_empty() || !column.chars().all(is_word) {
+        return true;
+    }
+    let haystack = expression.to_lowercase();
+    let needle = column.to_lowercase();
+    let mut from = 0;
+    while let Some(at) = haystack[from..].find(&needle) {
+        let start = from + at;
+        let end = start + needle.len();
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[end..].chars().next();
+        if !before.is_some_and(is_word) && !after.is_some_and(is_word) {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+/// `expression` with its column references renamed by `map` (old name →
+/// new name), the way the server rewrites a stored expression when a
+/// column is renamed: unquoted words (folded to lower case) and quoted
+/// identifiers are renamed; string constants are left alone. Used to
+/// recognise a check, index expression or generation expression that only
+/// follows a column rename.
+fn renamed_in(expression: &str, map: &BTreeMap<String, String>) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let simple = |name: &str| {
+        !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit() || c == '$')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let spelled = |name: &str| {
+        if simple(name) {
+            name.to_owned()
+        } else {
+            crate::sql::quote_ident(name)
+        }
+    };
+    let renamed = |name: &str| map.get(name).filter(|new| *new != name);
+    let mut out = String::with_capacity(expression.len());
+    let chars: Vec<char> = expression.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            // A string constant, copied as is ('' inside; backslash escapes
+            // in E'…' constants).
+            let escapes = out.ends_with(['E', 'e']) && !out[..out.len() - 1].ends_with(is_word);
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                let d = chars[i];
+                out.push(d);
+                i += 1;
+                if escapes && d == '\\' && i < chars.len() {
+                    out.push(chars[i]);
+                    i += 1;
+                } else if d == '\'' {
+                    if chars.get(i) == Some(&'\'') {
+                        out.push('\'');
+                        i += 1;
+                    } else {
+                        break;
+                    }
+                }
+            }
+        } else if c == '"' {
+            let mut name = String::new();
+            let mut j = i + 1;
+            while j < chars.len() {
+                if chars[j] == '"' {
+                    if chars.get(j + 1) == Some(&'"') {
+                        name.push('"');
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                name.push(chars[j]);
+                j += 1;
+            }
+            match renamed(&name) {
+                Some(new) => out.push_str(&spelled(new)),
+                None => out.extend(&chars[i..(j + 1).min(chars.len())]),
+            }
+            i = j + 1;
+        } else if is_word(c) {
+            let start = i;
+            while i < chars.len() && is_word(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let folded = word.to_lowercase();
+            match renamed(&folded).filter(|_| simple(&folded)) {
+                Some(new) => out.push_str(&spelled(new)),
+                None => out.push_str(&word),
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
 fn without_hints(column: &Column) -> Column {
@@ -1282,6 +1611,8 @@ fn same_columns(a: &Table, b: &Table) -> bool {
     columns(a) == columns(b)
 }
 
+/// An old index with column renames applied to its keys, expressions and
+/// predicate; `None` when a key column is gone.
 fn map_index(index: &Index, map: &BTreeMap<String, String>) -> Option<Index> {
     let mut mapped = index.clone();
     let keys: Option<Vec<_>> = index
@@ -1289,13 +1620,20 @@ fn map_index(index: &Index, map: &BTreeMap<String, String>) -> Option<Index> {
         .iter()
         .map(|k| {
             let mut k = k.clone();
-            if let IndexTarget::Column(c) = &k.target {
-                k.target = IndexTarget::Column(Cow::Owned(map.get(&**c)?.clone()));
-            }
+            k.target = match &k.target {
+                IndexTarget::Column(c) => IndexTarget::Column(Cow::Owned(map.get(&**c)?.clone())),
+                IndexTarget::Expression(e) => {
+                    IndexTarget::Expression(Cow::Owned(renamed_in(e, map)))
+                }
+            };
             Some(k)
         })
         .collect();
     mapped.keys = Cow::Owned(keys?);
+    mapped.predicate = index
+        .predicate
+        .as_ref()
+        .map(|p| Cow::Owned(renamed_in(p, map)));
     Some(mapped)
 }
 
@@ -1314,4 +1652,258 @@ fn same_foreign_key(a: &ForeignKey, b: &ForeignKey) -> bool {
         && a.references_columns == b.references_columns
         && a.on_delete == b.on_delete
         && a.on_update == b.on_update
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Check, Enum, RenamedValue};
+
+    fn column(name: &str, sql_type: SqlType) -> Column {
+        Column {
+            name: Cow::Owned(name.to_owned()),
+            sql_type,
+            array_dims: 0,
+            nullable: false,
+            default: None,
+            identity: None,
+            generated: None,
+            renamed_from: None,
+        }
+    }
+
+    fn table(name: &str, columns: Vec<Column>) -> Table {
+        Table {
+            schema: Cow::Borrowed(DEFAULT_SCHEMA),
+            name: Cow::Owned(name.to_owned()),
+            columns: Cow::Owned(columns),
+            primary_key: None,
+            uniques: Cow::Owned(Vec::new()),
+            foreign_keys: Cow::Owned(Vec::new()),
+            checks: Cow::Owned(Vec::new()),
+            indexes: Cow::Owned(Vec::new()),
+            renamed_from: None,
+        }
+    }
+
+    fn status_enum(values: &[&str]) -> Enum {
+        Enum {
+            schema: Cow::Borrowed(DEFAULT_SCHEMA),
+            name: Cow::Borrowed("status"),
+            values: values.iter().map(|v| Cow::Owned((*v).to_owned())).collect(),
+            renamed_from: None,
+            renamed_values: Cow::Owned(Vec::new()),
+        }
+    }
+
+    fn status() -> SqlType {
+        SqlType::Enum {
+            schema: Cow::Borrowed(DEFAULT_SCHEMA),
+            name: Cow::Borrowed("status"),
+        }
+    }
+
+    fn schema(enums: Vec<Enum>, tables: Vec<Table>) -> Schema {
+        Schema {
+            namespaces: Vec::new(),
+            enums,
+            tables,
+        }
+    }
+
+    fn kinds(changes: &[Change]) -> Vec<String> {
+        changes
+            .iter()
+            .map(|c| {
+                let json = serde_json::to_value(c).unwrap_or_default();
+                json["change"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn mentions_finds_whole_words_in_any_case() {
+        assert!(mentions("price > 0", "price"));
+        assert!(mentions("PRICE * quantity", "price"));
+        assert!(mentions("(\"price\")::numeric", "price"));
+        assert!(!mentions("unit_price > 0", "price"));
+        assert!(!mentions("prices > 0", "price"));
+        // Names that need quoting are assumed to be mentioned.
+        assert!(mentions("anything", "Mixed Case"));
+    }
+
+    #[test]
+    fn renamed_in_follows_column_renames_outside_string_constants() {
+        let map: BTreeMap<String, String> = [
+            ("points", "story_points"),
+            ("team", "team_id"),
+            ("Odd", "odd name"),
+            ("kept", "kept"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+        assert_eq!(renamed_in("points > 0", &map), "story_points > 0");
+        assert_eq!(renamed_in("POINTS > 0", &map), "story_points > 0");
+        assert_eq!(
+            renamed_in("team <> 'team' AND kept", &map),
+            "team_id <> 'team' AND kept"
+        );
+        assert_eq!(renamed_in("\"Odd\" IS NULL", &map), "\"odd name\" IS NULL");
+        assert_eq!(renamed_in("\"team\" = 1", &map), "team_id = 1");
+        assert_eq!(
+            renamed_in("E'it\\'s team' || team", &map),
+            "E'it\\'s team' || team_id"
+        );
+        assert_eq!(
+            renamed_in("'it''s team' || team", &map),
+            "'it''s team' || team_id"
+        );
+        assert_eq!(renamed_in("points_total + 1", &map), "points_total + 1");
+    }
+
+    #[test]
+    fn a_label_rename_declared_by_the_old_model_is_undone_in_reverse() {
+        let mut renamed = status_enum(&["todo", "doing", "done"]);
+        renamed.renamed_values = Cow::Owned(vec![RenamedValue {
+            from: Cow::Borrowed("in_progress"),
+            to: Cow::Borrowed("doing"),
+        }]);
+        let before = schema(
+            vec![status_enum(&["todo", "in_progress", "done"])],
+            Vec::new(),
+        );
+        let after = schema(vec![renamed], Vec::new());
+        let forward = diff(&before, &after, &Hints::default());
+        let backward = diff(&after, &before, &forward.reverse_hints());
+        let rename = |from: &str, to: &str| Change::RenameEnumValue {
+            schema: Cow::Borrowed(DEFAULT_SCHEMA),
+            name: Cow::Borrowed("status"),
+            from: Cow::Owned(from.to_owned()),
+            to: Cow::Owned(to.to_owned()),
+        };
+        assert_eq!(forward.changes, vec![rename("in_progress", "doing")]);
+        assert_eq!(backward.changes, vec![rename("doing", "in_progress")]);
+        // The next diff, with the attribute still in code, has nothing to do.
+        assert!(diff(&after, &after, &Hints::default()).is_empty());
+    }
+
+    #[test]
+    fn a_recreated_enum_steps_aside_to_a_free_name() {
+        let uses = |values: &[&str]| {
+            schema(
+                vec![status_enum(values)],
+                vec![
+                    table("task", vec![column("status", status())]),
+                    // A table's row type takes the name `status_old`.
+                    table("status_old", vec![column("id", SqlType::Integer)]),
+                ],
+            )
+        };
+        let changes = diff(
+            &uses(&["a", "b", "c"]),
+            &uses(&["c", "a"]),
+            &Hints::default(),
+        )
+        .changes;
+        let Some(Change::RecreateEnum { aside, columns, .. }) = changes.first() else {
+            panic!("expected a recreation first: {changes:?}");
+        };
+        assert_eq!(aside, "status_old1");
+        assert_eq!(columns.len(), 1);
+        assert_eq!(
+            changes.last(),
+            Some(&Change::DropReplacedEnum {
+                schema: Cow::Borrowed(DEFAULT_SCHEMA),
+                name: Cow::Borrowed("status_old1"),
+            })
+        );
+    }
+
+    #[test]
+    fn a_column_leaving_a_recreated_enum_is_converted_before_the_old_type_goes() {
+        let before = schema(
+            vec![status_enum(&["a", "b", "c"])],
+            vec![table(
+                "task",
+                vec![column("status", status()), column("legacy", status())],
+            )],
+        );
+        let after = schema(
+            vec![status_enum(&["a", "b"])],
+            vec![table(
+                "task",
+                vec![column("status", status()), column("legacy", SqlType::Text)],
+            )],
+        );
+        let changes = diff(&before, &after, &Hints::default()).changes;
+        assert_eq!(
+            kinds(&changes),
+            ["recreate_enum", "alter_column_type", "drop_replaced_enum"]
+        );
+        let Change::RecreateEnum { columns, .. } = &changes[0] else {
+            unreachable!()
+        };
+        let converted: Vec<&str> = columns.iter().map(|u| &*u.column).collect();
+        assert_eq!(converted, ["status"]);
+    }
+
+    #[test]
+    fn generated_columns_and_checks_over_a_retyped_column_are_rebuilt_around_it() {
+        let mut total = column("total", SqlType::BigInt);
+        total.nullable = true;
+        total.generated = Some(Cow::Borrowed("price * 2"));
+        let build = |price: SqlType| {
+            let mut t = table("item", vec![column("price", price), total.clone()]);
+            t.checks = Cow::Owned(vec![
+                Check {
+                    name: Cow::Borrowed("item_price_check"),
+                    expression: Cow::Borrowed("price > 0"),
+                },
+                Check {
+                    name: Cow::Borrowed("item_other_check"),
+                    expression: Cow::Borrowed("true"),
+                },
+            ]);
+            schema(Vec::new(), vec![t])
+        };
+        let changes = diff(
+            &build(SqlType::Integer),
+            &build(SqlType::BigInt),
+            &Hints::default(),
+        )
+        .changes;
+        assert_eq!(
+            kinds(&changes),
+            [
+                "drop_constraint",
+                "drop_generated_column",
+                "alter_column_type",
+                "add_column",
+                "add_check"
+            ]
+        );
+        assert!(changes.iter().all(|c| c.data_loss().is_none()));
+    }
+
+    #[test]
+    fn a_check_that_only_follows_a_column_rename_is_kept() {
+        let build = |name: &str, renamed_from: Option<&'static str>| {
+            let mut points = column(name, SqlType::Integer);
+            points.renamed_from = renamed_from.map(Cow::Borrowed);
+            let mut t = table("ticket", vec![points]);
+            t.checks = Cow::Owned(vec![Check {
+                name: Cow::Owned(format!("ticket_{name}_check")),
+                expression: Cow::Owned(format!("{name} > 0 AND kind <> 'points'")),
+            }]);
+            schema(Vec::new(), vec![t])
+        };
+        let changes = diff(
+            &build("points", None),
+            &build("story_points", Some("points")),
+            &Hints::default(),
+        )
+        .changes;
+        assert_eq!(kinds(&changes), ["rename_column", "rename_constraint"]);
+    }
 }

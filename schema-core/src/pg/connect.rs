@@ -282,10 +282,12 @@ fn lowercase_first(text: &str) -> String {
 pub fn mask_password(url: &str) -> String {
     if let Some(scheme_end) = url.find("://") {
         let after = &url[scheme_end + 3..];
-        let authority_end = after.find(['/', '?']).unwrap_or(after.len());
-        let authority = &after[..authority_end];
-        if let Some(at) = authority.rfind('@') {
-            let userinfo = &authority[..at];
+        // The user info ends at the last `@` before the query: a password
+        // holding an unencoded `/` must not end the authority early (when
+        // unsure, more is masked, never less).
+        let head_end = after.find('?').unwrap_or(after.len());
+        if let Some(at) = after[..head_end].rfind('@') {
+            let userinfo = &after[..at];
             if let Some(colon) = userinfo.find(':') {
                 return format!(
                     "{}{}:****{}",
@@ -301,13 +303,60 @@ pub fn mask_password(url: &str) -> String {
         }
         return url.to_owned();
     }
-    url.split_whitespace()
-        .map(|part| match part.split_once('=') {
-            Some((key, _)) if key.trim() == "password" => "password=****".to_owned(),
-            _ => part.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    mask_key_value_password(url)
+}
+
+/// Masks every `password = value` of a key=value string, the value bare or
+/// in single quotes (with `\'` and `\\` escapes), keeping the rest as is.
+fn mask_key_value_password(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(value_start) = find_password_value(rest) {
+        out.push_str(&rest[..value_start]);
+        out.push_str("****");
+        let value = &rest[value_start..];
+        let mut end = value.find(char::is_whitespace).unwrap_or(value.len());
+        if value.starts_with('\'') {
+            end = value.len();
+            let mut escaped = false;
+            for (i, ch) in value.char_indices().skip(1) {
+                match ch {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '\'' => {
+                        end = i + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        rest = &value[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The byte offset of the value of the first `password` key of `text`.
+fn find_password_value(text: &str) -> Option<usize> {
+    const KEY: &str = "password";
+    let mut from = 0;
+    while let Some(found) = text[from..].find(KEY) {
+        let start = from + found;
+        from = start + KEY.len();
+        let at_key_start = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
+        let after_key = text[from..].trim_start();
+        if at_key_start {
+            if let Some(value) = after_key.strip_prefix('=') {
+                let value = value.trim_start();
+                return Some(text.len() - value.len());
+            }
+        }
+    }
+    None
 }
 
 fn mask_query_password(url: &str) -> String {
@@ -500,6 +549,24 @@ mod tests {
         assert_eq!(
             mask_password("postgres://me@db/app"),
             "postgres://me@db/app"
+        );
+    }
+
+    #[test]
+    fn unusual_passwords_are_masked_too() {
+        // An unencoded `/` in the password.
+        assert_eq!(
+            mask_password("postgres://me:se/cret@db:5432/app"),
+            "postgres://me:****@db:5432/app"
+        );
+        // Quoted values with spaces and escapes in key=value strings.
+        assert_eq!(
+            mask_password("host=db password = 'a b\\' c' user=me"),
+            "host=db password = **** user=me"
+        );
+        assert_eq!(
+            mask_password("password=x  dbname=mypassword"),
+            "password=****  dbname=mypassword"
         );
     }
 

@@ -1,10 +1,23 @@
 //! tokio-postgres integration (feature `postgres`): connecting
-//! ([`connect`]), decoding rows into `#[table]` structs, `ToSql` / `FromSql`
-//! for `#[pg_enum]` types and [`Json`](crate::Json).
+//! ([`connect`]), reading a database into the model ([`introspect`]),
+//! decoding rows into `#[table]` structs, `ToSql` / `FromSql`
+//! for `#[pg_enum]` types and [`Json`](crate::Json), applying migrations
+//! ([`Migrator`]).
 
 mod connect;
+mod introspect;
+mod migrate;
 
 pub use connect::{connect, mask_password, ConnectError, ConnectOptions, SslMode};
+#[doc(hidden)]
+pub use introspect::catalog_queries as __catalog_queries;
+pub use introspect::{
+    introspect, IntrospectError, IntrospectOptions, Introspection, UnmanagedKind, UnmanagedObject,
+};
+pub use migrate::{
+    AppliedMigration, Entry, Event, MigrateError, MigrateOptions, Migrator, Problem, Report,
+    Resume, State, StatementError, Status, TableNameError, TrackingTable, DEFAULT_TABLE,
+};
 
 use std::error::Error as StdError;
 use std::fmt;

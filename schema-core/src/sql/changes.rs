@@ -4,7 +4,8 @@
 
 use crate::diff::{Change, ColumnType, TableRef};
 use crate::model::{Enum, Identity, SqlType};
-use crate::naming::make_object_name;
+use std::borrow::Cow;
+
 use crate::sql::{ddl, quote_ident, quote_literal, SqlWriter};
 use crate::types::type_sql;
 
@@ -41,7 +42,7 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
 /// marker on top when a change cannot run in a transaction.
 pub fn render_script(changes: &[Change]) -> String {
     let mut script = String::new();
-    if changes.iter().any(|c| !c.is_transactional()) {
+    if !crate::diff::transactional(changes) {
         script.push_str(NO_TRANSACTION_MARKER);
         script.push_str(
             "\n-- ALTER TYPE … ADD VALUE: the new label cannot be used in the transaction that adds it,\n-- so these statements run one by one.\n\n",
@@ -114,59 +115,170 @@ fn sequence_past_max(table: &TableRef, column: &str, start: Option<i64>) -> Stri
 
 /// The `USING` expression that converts a column to a new type. Always
 /// given: PostgreSQL refuses conversions it cannot do implicitly (text to
-/// integer, anything to an enum) without one.
+/// integer, anything to an enum) without one. Rules:
+/// - a scalar becoming an array is wrapped (`ARRAY[x]`, NULL stays NULL);
+///   an array becoming a scalar keeps its first element;
+/// - enums convert through `text` (unless one side is text already);
+/// - booleans and numbers convert through `integer`, the one number type
+///   PostgreSQL casts to and from `boolean`; a number becomes a boolean as
+///   `x <> 0`;
+/// - anything else is a plain cast (every type casts to and from text).
 fn using(column: &str, from: &ColumnType, to: &ColumnType) -> String {
     let ident = quote_ident(column);
-    let target = type_sql(&to.sql_type, to.array_dims);
-    let via_text = matches!(from.sql_type, SqlType::Enum { .. })
-        || matches!(to.sql_type, SqlType::Enum { .. })
-        || matches!(
-            (&from.sql_type, &to.sql_type),
-            (SqlType::Boolean, t) if t.is_integer() && !matches!(t, SqlType::Integer)
+    if from.array_dims < to.array_dims {
+        let element = ColumnType {
+            sql_type: to.sql_type.clone(),
+            array_dims: from.array_dims,
+        };
+        let mut wrapped = same_dims_conversion(&ident, from, &element);
+        for _ in from.array_dims..to.array_dims {
+            wrapped = format!("ARRAY[{wrapped}]");
+        }
+        return format!("CASE WHEN {ident} IS NULL THEN NULL ELSE {wrapped} END");
+    }
+    if from.array_dims > to.array_dims {
+        let first = format!(
+            "({ident}){}",
+            "[1]".repeat(usize::from(from.array_dims - to.array_dims))
         );
-    if via_text {
-        let text = type_sql(&SqlType::Text, from.array_dims);
-        format!("{ident}::{text}::{target}")
-    } else {
-        format!("{ident}::{target}")
+        let element = ColumnType {
+            sql_type: from.sql_type.clone(),
+            array_dims: to.array_dims,
+        };
+        return same_dims_conversion(&first, &element, to);
+    }
+    same_dims_conversion(&ident, from, to)
+}
+
+/// `expression` (of type `from`) as `to`, both with the same dimensions.
+fn same_dims_conversion(expression: &str, from: &ColumnType, to: &ColumnType) -> String {
+    if from.sql_type == to.sql_type {
+        return expression.to_owned();
+    }
+    let dims = to.array_dims;
+    let target = type_sql(&to.sql_type, dims);
+    let is_string = |t: &SqlType| {
+        matches!(
+            t,
+            SqlType::Text | SqlType::Varchar { .. } | SqlType::Char { .. }
+        )
+    };
+    let is_enum = |t: &SqlType| matches!(t, SqlType::Enum { .. });
+    let through = |via: SqlType| format!("{expression}::{}::{target}", type_sql(&via, dims));
+    // An explicit cast to `varchar(n)` or `char(n)` silently cuts longer
+    // values; the assignment to the column that `USING` ends with raises
+    // an error instead. So strings are left as they are, other types made
+    // text.
+    if matches!(
+        to.sql_type,
+        SqlType::Varchar { length: Some(_) } | SqlType::Char { .. }
+    ) {
+        return if is_string(&from.sql_type) {
+            expression.to_owned()
+        } else {
+            format!("{expression}::{}", type_sql(&SqlType::Text, dims))
+        };
+    }
+    match (&from.sql_type, &to.sql_type) {
+        (a, b) if (is_enum(a) || is_enum(b)) && !is_string(a) && !is_string(b) => {
+            through(SqlType::Text)
+        }
+        (SqlType::Boolean, b) if b.is_numeric() && *b != SqlType::Integer => {
+            through(SqlType::Integer)
+        }
+        (a, SqlType::Boolean) if a.is_numeric() && *a != SqlType::Integer => {
+            if dims == 0 {
+                format!("({expression} <> 0)")
+            } else {
+                through(SqlType::Integer)
+            }
+        }
+        _ => format!("{expression}::{target}"),
     }
 }
 
-fn identity_options(identity: &Identity) -> String {
-    let mut parts = vec![if identity.always {
-        "SET GENERATED ALWAYS".to_owned()
-    } else {
-        "SET GENERATED BY DEFAULT".to_owned()
-    }];
-    parts.push(format!(
-        "SET INCREMENT BY {}",
-        identity.increment.unwrap_or(1)
-    ));
-    parts.push(match identity.min_value {
-        Some(n) => format!("SET MINVALUE {n}"),
-        None => "SET NO MINVALUE".to_owned(),
-    });
-    parts.push(match identity.max_value {
-        Some(n) => format!("SET MAXVALUE {n}"),
-        None => "SET NO MAXVALUE".to_owned(),
-    });
-    parts.push(format!("SET START WITH {}", identity.start.unwrap_or(1)));
-    parts.push(format!("SET CACHE {}", identity.cache.unwrap_or(1)));
-    parts.push(if identity.cycle {
-        "SET CYCLE".to_owned()
-    } else {
-        "SET NO CYCLE".to_owned()
-    });
+/// A `DO` block running `sql_expression` (an SQL text expression building
+/// a statement) with `EXECUTE`, dollar-quoted with a tag the body lacks.
+fn execute(sql_expression: &str) -> String {
+    let body = format!(" BEGIN EXECUTE {sql_expression}; END ");
+    let mut tag = String::new();
+    let mut n = 0;
+    while body.contains(&format!("${tag}$")) {
+        n += 1;
+        tag = format!("ddl{n}");
+    }
+    format!("DO ${tag}${body}${tag}$;")
+}
+
+/// `pg_get_serial_sequence('"schema"."table"', 'column')`: the sequence a
+/// serial or identity column owns, quoted and qualified, whatever its name.
+fn owned_sequence(table: &TableRef, column: &str) -> String {
+    format!(
+        "pg_get_serial_sequence({}, {})",
+        table_name_literal(table),
+        quote_literal(column)
+    )
+}
+
+/// The `SET …` clauses that turn identity `from` into `to`, only for the
+/// options that differ (an option left out means PostgreSQL's default).
+fn identity_options(from: &Identity, to: &Identity) -> String {
+    let mut parts = Vec::new();
+    if from.always != to.always {
+        parts.push(if to.always {
+            "SET GENERATED ALWAYS".to_owned()
+        } else {
+            "SET GENERATED BY DEFAULT".to_owned()
+        });
+    }
+    if from.increment != to.increment {
+        parts.push(format!("SET INCREMENT BY {}", to.increment.unwrap_or(1)));
+    }
+    if from.min_value != to.min_value {
+        parts.push(match to.min_value {
+            Some(n) => format!("SET MINVALUE {n}"),
+            None => "SET NO MINVALUE".to_owned(),
+        });
+    }
+    if from.max_value != to.max_value {
+        parts.push(match to.max_value {
+            Some(n) => format!("SET MAXVALUE {n}"),
+            None => "SET NO MAXVALUE".to_owned(),
+        });
+    }
+    if from.start != to.start {
+        // Without a start, a sequence starts at its minimum (1 going up,
+        // the maximum going down).
+        parts.push(match (to.start, to.increment.unwrap_or(1) < 0) {
+            (Some(n), _) => format!("SET START WITH {n}"),
+            (None, false) => format!("SET START WITH {}", to.min_value.unwrap_or(1)),
+            (None, true) => format!("SET START WITH {}", to.max_value.unwrap_or(-1)),
+        });
+    }
+    if from.cache != to.cache {
+        parts.push(format!("SET CACHE {}", to.cache.unwrap_or(1)));
+    }
+    if from.cycle != to.cycle {
+        parts.push(if to.cycle {
+            "SET CYCLE".to_owned()
+        } else {
+            "SET NO CYCLE".to_owned()
+        });
+    }
     parts.join(" ")
 }
 
-fn recreate_enum(old: &Enum, new: &Enum, columns: &[crate::diff::EnumUsage]) -> Vec<String> {
-    let aside = make_object_name(&new.name, None, Some("old"));
+fn recreate_enum(
+    old: &Enum,
+    new: &Enum,
+    aside: &str,
+    columns: &[crate::diff::EnumUsage],
+) -> Vec<String> {
     let mut out = Vec::new();
     out.push(format!(
         "ALTER TYPE {} RENAME TO {};",
         qualified(&old.schema, &old.name),
-        quote_ident(&aside)
+        quote_ident(aside)
     ));
     out.push(ddl::create_enum(new));
     for usage in columns {
@@ -183,20 +295,17 @@ fn recreate_enum(old: &Enum, new: &Enum, columns: &[crate::diff::EnumUsage]) -> 
             array_dims: usage.array_dims,
         };
         let from = ColumnType {
-            sql_type: SqlType::Text,
+            sql_type: SqlType::Enum {
+                schema: old.schema.clone(),
+                name: Cow::Owned(aside.to_owned()),
+            },
             array_dims: usage.array_dims,
         };
         let mut w = alter_column(&usage.table, &usage.column);
         w.push_sql("TYPE ")
             .push_sql(&type_sql(&to.sql_type, to.array_dims))
             .push_sql(" USING ")
-            .push_sql(&format!(
-                "{}::{}",
-                quote_ident(&usage.column),
-                type_sql(&from.sql_type, from.array_dims)
-            ))
-            .push_sql("::")
-            .push_sql(&type_sql(&to.sql_type, to.array_dims));
+            .push_sql(&using(&usage.column, &from, &to));
         out.push(done(w));
         if let Some(default) = &usage.default {
             let mut w = alter_column(&usage.table, &usage.column);
@@ -205,7 +314,6 @@ fn recreate_enum(old: &Enum, new: &Enum, columns: &[crate::diff::EnumUsage]) -> 
             out.push(done(w));
         }
     }
-    out.push(format!("DROP TYPE {};", qualified(&old.schema, &aside)));
     out
 }
 
@@ -215,7 +323,7 @@ pub fn change_sql(change: &Change) -> Vec<String> {
         Change::CreateSchema { name } => vec![format!("CREATE SCHEMA {};", quote_ident(name))],
         Change::DropSchema { name } => vec![format!("DROP SCHEMA {};", quote_ident(name))],
         Change::CreateEnum(enum_type) => vec![ddl::create_enum(enum_type)],
-        Change::DropEnum { schema, name } => {
+        Change::DropEnum { schema, name } | Change::DropReplacedEnum { schema, name } => {
             vec![format!("DROP TYPE {};", qualified(schema, name))]
         }
         Change::RenameEnum { schema, from, to } => vec![format!(
@@ -252,7 +360,12 @@ pub fn change_sql(change: &Change) -> Vec<String> {
             quote_literal(from),
             quote_literal(to)
         )],
-        Change::RecreateEnum { old, new, columns } => recreate_enum(old, new, columns),
+        Change::RecreateEnum {
+            old,
+            new,
+            aside,
+            columns,
+        } => recreate_enum(old, new, aside, columns),
         Change::CreateTable(table) => vec![ddl::create_table(table)],
         Change::DropTable(table) => vec![format!(
             "DROP TABLE {};",
@@ -333,10 +446,11 @@ pub fn change_sql(change: &Change) -> Vec<String> {
         Change::AlterIdentity {
             table,
             column,
+            from,
             identity,
         } => {
             let mut w = alter_column(table, column);
-            w.push_sql(&identity_options(identity));
+            w.push_sql(&identity_options(from, identity));
             vec![done(w)]
         }
         Change::DropIdentity { table, column } => {
@@ -373,29 +487,35 @@ pub fn change_sql(change: &Change) -> Vec<String> {
         Change::DropSerial { table, column } => {
             let mut w = alter_column(table, column);
             w.push_sql("DROP DEFAULT");
-            let sequence = make_object_name(&table.name, Some(column), Some("seq"));
             vec![
                 done(w),
-                format!("DROP SEQUENCE {};", qualified(&table.schema, &sequence)),
+                execute(&format!(
+                    "'DROP SEQUENCE ' || {}",
+                    owned_sequence(table, column)
+                )),
             ]
         }
         Change::AlterSerialType {
             table,
             column,
             sql_type,
-        } => {
-            let sequence = make_object_name(&table.name, Some(column), Some("seq"));
-            vec![format!(
-                "ALTER SEQUENCE {} AS {};",
-                qualified(&table.schema, &sequence),
-                type_sql(sql_type, 0)
-            )]
+        } => vec![execute(&format!(
+            "'ALTER SEQUENCE ' || {} || {}",
+            owned_sequence(table, column),
+            quote_literal(&format!(" AS {}", type_sql(sql_type, 0)))
+        ))],
+        Change::RenameSequence {
+            table, column, to, ..
+        } => vec![execute(&format!(
+            "'ALTER SEQUENCE ' || {} || {}",
+            owned_sequence(table, column),
+            quote_literal(&format!(" RENAME TO {}", quote_ident(to)))
+        ))],
+        Change::DropGeneratedColumn { table, column } => {
+            let mut w = alter_table(table);
+            w.push_sql("DROP COLUMN ").push_ident(column);
+            vec![done(w)]
         }
-        Change::RenameSequence { schema, from, to } => vec![format!(
-            "ALTER SEQUENCE {} RENAME TO {};",
-            qualified(schema, from),
-            quote_ident(to)
-        )],
         Change::DropExpression { table, column } => {
             let mut w = alter_column(table, column);
             w.push_sql("DROP EXPRESSION");
@@ -450,5 +570,126 @@ pub fn change_sql(change: &Change) -> Vec<String> {
             qualified(schema, from),
             quote_ident(to)
         )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ty(sql_type: SqlType, array_dims: u8) -> ColumnType {
+        ColumnType {
+            sql_type,
+            array_dims,
+        }
+    }
+
+    #[test]
+    fn conversions_take_a_path_the_server_has() {
+        use SqlType::*;
+        let status = Enum {
+            schema: Cow::Borrowed("public"),
+            name: Cow::Borrowed("status"),
+        };
+        let cases = [
+            (ty(Text, 0), ty(Integer, 0), r#""c"::integer"#),
+            (ty(Boolean, 0), ty(SmallInt, 0), r#""c"::integer::smallint"#),
+            (ty(Boolean, 0), ty(Integer, 0), r#""c"::integer"#),
+            (ty(BigInt, 0), ty(Boolean, 0), r#"("c" <> 0)"#),
+            (ty(Integer, 0), ty(Boolean, 0), r#""c"::boolean"#),
+            (
+                ty(BigInt, 1),
+                ty(Boolean, 1),
+                r#""c"::integer[]::boolean[]"#,
+            ),
+            (ty(Json, 0), ty(Jsonb, 0), r#""c"::jsonb"#),
+            (ty(status.clone(), 0), ty(Text, 0), r#""c"::text"#),
+            (
+                ty(Text, 1),
+                ty(status.clone(), 1),
+                r#""c"::"public"."status"[]"#,
+            ),
+            (
+                ty(status.clone(), 0),
+                ty(Integer, 0),
+                r#""c"::text::integer"#,
+            ),
+            (ty(Text, 0), ty(Varchar { length: Some(8) }, 0), r#""c""#),
+            (
+                ty(Integer, 0),
+                ty(Char { length: Some(2) }, 0),
+                r#""c"::text"#,
+            ),
+            (
+                ty(Text, 0),
+                ty(Text, 1),
+                r#"CASE WHEN "c" IS NULL THEN NULL ELSE ARRAY["c"] END"#,
+            ),
+            (
+                ty(Integer, 0),
+                ty(BigInt, 1),
+                r#"CASE WHEN "c" IS NULL THEN NULL ELSE ARRAY["c"::bigint] END"#,
+            ),
+            (ty(Integer, 1), ty(Integer, 0), r#"("c")[1]"#),
+            (ty(Text, 1), ty(Integer, 0), r#"("c")[1]::integer"#),
+        ];
+        for (from, to, expected) in cases {
+            assert_eq!(using("c", &from, &to), expected, "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn do_blocks_use_a_dollar_tag_their_body_lacks() {
+        assert_eq!(
+            execute("'SELECT 1'"),
+            "DO $$ BEGIN EXECUTE 'SELECT 1'; END $$;"
+        );
+        assert_eq!(
+            execute("'SELECT $$x$$'"),
+            "DO $ddl1$ BEGIN EXECUTE 'SELECT $$x$$'; END $ddl1$;"
+        );
+    }
+
+    #[test]
+    fn sequences_are_found_through_their_column() {
+        let table = TableRef {
+            schema: Cow::Borrowed("public"),
+            name: Cow::Borrowed("it's"),
+        };
+        let sql = change_sql(&Change::RenameSequence {
+            table,
+            column: Cow::Borrowed("id"),
+            from: "x".to_owned(),
+            to: "its_id_seq".to_owned(),
+        });
+        assert_eq!(
+            sql,
+            [
+                r#"DO $$ BEGIN EXECUTE 'ALTER SEQUENCE ' || pg_get_serial_sequence('"public"."it''s"', 'id') || ' RENAME TO "its_id_seq"'; END $$;"#
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_changes_set_only_what_differs() {
+        let from = Identity::default();
+        let to = Identity {
+            always: true,
+            increment: Some(5),
+            ..Identity::default()
+        };
+        assert_eq!(
+            identity_options(&from, &to),
+            "SET GENERATED ALWAYS SET INCREMENT BY 5"
+        );
+        let back = identity_options(
+            &Identity {
+                start: Some(100),
+                cycle: true,
+                ..Identity::default()
+            },
+            &from,
+        );
+        assert_eq!(back, "SET START WITH 1 SET NO CYCLE");
     }
 }

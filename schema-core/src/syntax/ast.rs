@@ -747,6 +747,8 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
             cycle: identity.cycle,
         }
     });
+    // One form for one meaning, shared with introspection.
+    let identity = identity.map(|i| crate::normalize::identity(i, &sql_type));
 
     let default = match (&attrs.default, &attrs.default_sql) {
         (Some(expr), None) => {
@@ -764,6 +766,7 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
         }
         (None, None) => None,
     };
+    let default = default.and_then(|d| crate::normalize::default_value(d, &sql_type, array_dims));
     let generated = attrs
         .generated
         .as_ref()

@@ -5,13 +5,26 @@
 //!
 //! For each case: `up.sql` = diff(before → after) and `down.sql` =
 //! diff(after → before, renames reversed) are insta snapshots in the case's
-//! folder; then, on a fresh database, `before` is created and filled, `up`
-//! applied, the catalog must equal `after` exactly and `verify.sql` hold;
-//! `down` applied, the catalog must equal `before`. A diff of a schema with
-//! itself must be empty.
+//! folder (`up.snap`, `down.snap`); then, on a fresh database, `before` is
+//! created and filled, `up` applied (in one transaction unless the script
+//! says otherwise, else statement by statement), and
+//! - the catalog must equal `after`'s model (columns in any order: a
+//!   migration appends columns) and `verify.sql` hold;
+//! - every object of the database (see `describe`) must equal what creating
+//!   `after` on an empty database gives: names of keys, indexes and
+//!   sequences, sequence options, defaults, leftover types — "the result
+//!   equals a fresh create";
+//! - `down` applied, the catalog must equal `before`'s model and the
+//!   database what `before` was when first created.
 //!
-//! A case with an `expect_candidates.txt` is a rename look-alike: the diff
-//! must report exactly those candidates (one per line) and nothing is run.
+//! A diff of a schema with itself must be empty. A case with an
+//! `expect_candidates.txt` is a rename look-alike: the diff must report
+//! exactly those candidates (one per line) and nothing is run.
+//!
+//! Cases run a few at a time, each on its own thread and databases; every
+//! failure is reported, by case. `DIFF_FIXTURE=part_of_a_name` runs only the
+//! matching cases; `INSTA_UPDATE=always` writes new snapshots (read each one
+//! before keeping it).
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +33,8 @@ use schema_core::model::Schema;
 use schema_core::sql::{changes, ddl};
 use schema_core::syntax;
 use schema_tests::pg;
+
+mod describe;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff")
@@ -31,11 +46,14 @@ fn parse(path: &Path) -> Schema {
     syntax::resolve(&[parsed]).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()))
 }
 
+/// Every case folder, or those whose name contains `DIFF_FIXTURE` when set.
 fn cases() -> Vec<PathBuf> {
+    let only = std::env::var("DIFF_FIXTURE").unwrap_or_default();
     let mut cases: Vec<PathBuf> = std::fs::read_dir(fixtures())
         .expect("fixtures/diff exists")
         .map(|entry| entry.expect("readable").path())
         .filter(|path| path.join("after.rs").is_file())
+        .filter(|path| path.to_string_lossy().contains(&only))
         .collect();
     cases.sort();
     cases
@@ -116,64 +134,131 @@ fn check_case(dir: &Path) -> Option<(Schema, Schema, diff::Diff, diff::Diff)> {
     Some((before, after, forward, backward))
 }
 
+/// Runs one case against its own databases; panics on the first problem.
+async fn run_case(dir: &Path) {
+    let name = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("case")
+        .to_owned();
+    let Some((before, after, forward, backward)) = check_case(dir) else {
+        return;
+    };
+    let db = pg::fresh_database().await;
+    let client = db.client();
+    client
+        .batch_execute(&ddl::create_schema_script(&before))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: before does not apply: {e:?}"));
+    let fresh_before = describe::describe(client).await;
+    if let Ok(data) = std::fs::read_to_string(dir.join("data.sql")) {
+        client
+            .batch_execute(&data)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: data.sql: {e:?}"));
+    }
+    let up = changes::render(&forward.changes);
+    run_statements(
+        client,
+        &up,
+        forward.is_transactional(),
+        &format!("{name}: up"),
+    )
+    .await;
+    super::catalog::assert_catalog_matches_any_column_order(client, &after).await;
+
+    // The migrated database equals `after` created from scratch.
+    let migrated = describe::describe(client).await;
+    let fresh = pg::fresh_database().await;
+    fresh
+        .client()
+        .batch_execute(&ddl::create_schema_script(&after))
+        .await
+        .unwrap_or_else(|e| panic!("{name}: after does not apply: {e:?}"));
+    let fresh_after = describe::describe(fresh.client()).await;
+    assert!(
+        migrated == fresh_after,
+        "{name}: up does not give what a fresh create gives\n{}",
+        describe::difference(&migrated, &fresh_after)
+    );
+
+    if let Ok(verify) = std::fs::read_to_string(dir.join("verify.sql")) {
+        let rows = client
+            .query(&verify, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{name}: verify.sql: {e:?}"));
+        assert!(!rows.is_empty(), "{name}: verify.sql returned no rows");
+        for (i, row) in rows.iter().enumerate() {
+            assert!(
+                row.get::<_, Option<bool>>(0) == Some(true),
+                "{name}: verify.sql row {} is not true",
+                i + 1
+            );
+        }
+    }
+    let down = changes::render(&backward.changes);
+    run_statements(
+        client,
+        &down,
+        backward.is_transactional(),
+        &format!("{name}: down"),
+    )
+    .await;
+    super::catalog::assert_catalog_matches_any_column_order(client, &before).await;
+    let reverted = describe::describe(client).await;
+    assert!(
+        reverted == fresh_before,
+        "{name}: down does not give back what `before` was\n{}",
+        describe::difference(&reverted, &fresh_before)
+    );
+}
+
+/// Every case, a few at a time (each on its own thread, runtime and
+/// databases); all failures are reported together, by case.
 #[test]
 fn diff_fixtures() {
     let cases = cases();
     assert!(!cases.is_empty(), "no diff fixtures found");
-    pg::block_on(async {
-        for dir in cases {
-            let name = dir
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("case")
-                .to_owned();
-            let Some((before, after, forward, backward)) = check_case(&dir) else {
-                continue;
-            };
-            let db = pg::fresh_database().await;
-            let client = db.client();
-            client
-                .batch_execute(&ddl::create_schema_script(&before))
-                .await
-                .unwrap_or_else(|e| panic!("{name}: before does not apply: {e:?}"));
-            if let Ok(data) = std::fs::read_to_string(dir.join("data.sql")) {
-                client
-                    .batch_execute(&data)
-                    .await
-                    .unwrap_or_else(|e| panic!("{name}: data.sql: {e:?}"));
-            }
-            let up = changes::render(&forward.changes);
-            run_statements(
-                client,
-                &up,
-                forward.is_transactional(),
-                &format!("{name}: up"),
-            )
-            .await;
-            super::catalog::assert_catalog_matches_any_column_order(client, &after).await;
-            if let Ok(verify) = std::fs::read_to_string(dir.join("verify.sql")) {
-                let rows = client
-                    .query(&verify, &[])
-                    .await
-                    .unwrap_or_else(|e| panic!("{name}: verify.sql: {e:?}"));
-                assert!(!rows.is_empty(), "{name}: verify.sql returned no rows");
-                for row in rows {
-                    assert!(
-                        row.get::<_, bool>(0),
-                        "{name}: verify.sql found a row that is not true"
-                    );
+    let queue = std::sync::Mutex::new(cases.into_iter());
+    let failures = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(2, 4);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let next = queue.lock().expect("queue lock").next();
+                let Some(dir) = next else { break };
+                let name = dir
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("case")
+                    .to_owned();
+                let outcome =
+                    std::thread::scope(|inner| inner.spawn(|| pg::block_on(run_case(&dir))).join());
+                match outcome {
+                    Ok(()) => eprintln!("diff fixture {name}: ok"),
+                    Err(panic) => {
+                        let message = panic
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                            .unwrap_or_else(|| "panicked".to_owned());
+                        failures
+                            .lock()
+                            .expect("failures lock")
+                            .push(format!("{name}: {message}"));
+                    }
                 }
-            }
-            let down = changes::render(&backward.changes);
-            run_statements(
-                client,
-                &down,
-                backward.is_transactional(),
-                &format!("{name}: down"),
-            )
-            .await;
-            super::catalog::assert_catalog_matches_any_column_order(client, &before).await;
-            eprintln!("diff fixture {name}: ok");
+            });
         }
     });
+    let failures = failures.into_inner().expect("failures lock");
+    assert!(
+        failures.is_empty(),
+        "{} diff fixture(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -3,9 +3,11 @@
 //! `schema_tests::pg` and fail, never skip, when the server is missing.
 
 mod catalog;
+mod codegen;
 mod diff_fixtures;
 mod every_feature;
 mod examples;
+mod introspect;
 mod names;
 mod pg_harness;
 mod runtime;
