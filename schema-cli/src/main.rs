@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Code-first PostgreSQL schemas: export DDL from `#[table]` structs.
+/// Code-first PostgreSQL schemas: migrations from `#[table]` structs.
 #[derive(Debug, Parser)]
 #[command(name = "schema-cli", version, about, long_about = None)]
 struct Cli {
@@ -27,6 +27,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Diff the code against the last migration and write a new migration.
+    Generate(commands::generate::Args),
+    /// For CI: the migrations folder is intact and the code matches its last snapshot.
+    Check(commands::check::Args),
+    /// Remove the newest migration, when the database has not applied it.
+    Drop(commands::drop::Args),
     /// Print the DDL that creates the whole schema on an empty database.
     Export(commands::export::Args),
     /// Apply the pending migrations to the database, in order, each exactly once.
@@ -46,6 +52,9 @@ pub enum Outcome {
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
+        Command::Generate(args) => commands::generate::run(cli.config.as_deref(), args),
+        Command::Check(args) => commands::check::run(cli.config.as_deref(), args),
+        Command::Drop(args) => commands::drop::run(cli.config.as_deref(), args),
         Command::Export(args) => commands::export::run(cli.config.as_deref(), args),
         Command::Migrate(args) => commands::migrate::run(cli.config.as_deref(), args),
         Command::Status(args) => commands::status::run(cli.config.as_deref(), args),

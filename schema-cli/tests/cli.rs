@@ -3,6 +3,8 @@
 
 #[path = "cli/connection.rs"]
 mod connection;
+#[path = "cli/generate.rs"]
+mod generate;
 #[path = "cli/migrate.rs"]
 mod migrate;
 

@@ -96,6 +96,11 @@ pub struct Snapshot {
     pub id: String,
     /// The id of the previous migration, `null` for the first one.
     pub parent: Option<String>,
+    /// The checksum of `up.sql` as `generate` wrote it, so `check` can tell
+    /// a generated migration that was edited afterwards. Absent for custom
+    /// migrations, whose SQL is written by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub up_checksum: Option<String>,
     /// The schema once this migration has run.
     pub schema: Schema,
 }
@@ -109,6 +114,7 @@ impl Snapshot {
         let canonical = Snapshot {
             id: self.id.clone(),
             parent: self.parent.clone(),
+            up_checksum: self.up_checksum.clone(),
             schema,
         };
         let mut text = serde_json::to_string_pretty(&canonical)
@@ -943,6 +949,7 @@ mod tests {
             std::fs::write(dir.join(UP_FILE), up).expect("write up.sql");
             let id = folder.split('_').next().unwrap_or_default();
             let snapshot = Snapshot {
+                up_checksum: None,
                 id: id.to_owned(),
                 parent: parent.map(str::to_owned),
                 schema: Schema::default(),
@@ -1080,6 +1087,7 @@ mod tests {
     #[test]
     fn snapshots_are_deterministic_and_round_trip() {
         let snapshot = Snapshot {
+            up_checksum: None,
             id: "20240501120000000".into(),
             parent: None,
             schema: Schema {

@@ -1,0 +1,492 @@
+//! `schema-cli generate [--name NAME] [--custom]`: the code's schema, diffed
+//! against the last migration's snapshot, written as a new migration folder
+//! (`up.sql`, `down.sql` = the reverse diff, `snapshot.json` naming its
+//! parent). Nothing changed: says so and writes nothing.
+//!
+//! Renames are never guessed: a dropped and an added object that look alike
+//! are asked about in a terminal; without one (CI), the command exits 1
+//! naming both and the attribute that makes the rename explicit. Answers can
+//! be given with `--rename-table`, `--rename-column`, `--not-renamed`, or an
+//! answers file holding the same flags, one per line.
+
+use std::borrow::Cow;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context as _};
+use schema_core::diff::{self, ColumnRename, Diff, Hints, Rename, RenameCandidate, TableRef};
+use schema_core::migrations::{self, Migration, Snapshot};
+use schema_core::model::{Schema, DEFAULT_SCHEMA};
+use schema_core::sql::changes;
+
+use crate::output::WithHint as _;
+use crate::{config, source, Outcome};
+
+/// Arguments of `generate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The migration's name (its folder is `<id>_<name>`); derived from the
+    /// changes when not given.
+    #[arg(long)]
+    name: Option<String>,
+    /// Write an empty migration for hand-written SQL (a data backfill); the
+    /// snapshot chain is kept.
+    #[arg(long)]
+    custom: bool,
+    /// Answer a rename question: the table `[SCHEMA.]OLD` is now `NEW`.
+    #[arg(long = "rename-table", value_name = "[SCHEMA.]OLD=NEW")]
+    rename_tables: Vec<String>,
+    /// Answer a rename question: in `[SCHEMA.]TABLE` (its new name), the
+    /// column `OLD` is now `NEW`.
+    #[arg(long = "rename-column", value_name = "[SCHEMA.]TABLE.OLD=NEW")]
+    rename_columns: Vec<String>,
+    /// Answer a rename question: `[SCHEMA.]TABLE` or `[SCHEMA.]TABLE.COLUMN`
+    /// was really dropped (its data goes), not renamed.
+    #[arg(long = "not-renamed", value_name = "[SCHEMA.]TABLE[.COLUMN]")]
+    not_renamed: Vec<String>,
+    /// A file of answers: one `--rename-table …`, `--rename-column …` or
+    /// `--not-renamed …` per line (`#` comments allowed).
+    #[arg(long, value_name = "PATH")]
+    answers: Option<PathBuf>,
+}
+
+/// Runs `generate`.
+pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
+    let config = config::load(config_path)?;
+    let schema = source::load_schema(&config.schema)?;
+    let existing = read_migrations(&config.out)?;
+    let last = existing.last();
+    let previous = match last {
+        Some(migration) => {
+            migration
+                .snapshot()
+                .with_context(|| {
+                    format!("cannot read the snapshot of `{}`", migration.folder_name())
+                })?
+                .schema
+        }
+        None => Schema::default(),
+    };
+
+    let mut answers = Answers::from_args(&args)?;
+    let forward = loop {
+        let hints = answers.hints(&previous, &schema);
+        let forward = diff::diff(&previous, &schema, &hints);
+        if forward.candidates.is_empty() || args.custom {
+            break forward;
+        }
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return refuse_candidates(&forward.candidates);
+        }
+        for candidate in &forward.candidates {
+            answers.ask(candidate)?;
+        }
+    };
+
+    if forward.is_empty() && !args.custom {
+        println!("No schema changes since the last migration: nothing to generate.");
+        return Ok(Outcome::Success);
+    }
+
+    let (up, down, snapshot_schema) = if args.custom {
+        (
+            "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned(),
+            "-- The reverse of this custom migration, if it has one.\n".to_owned(),
+            previous.clone(),
+        )
+    } else {
+        let backward = diff::diff(&schema, &previous, &forward.reverse_hints());
+        (
+            changes::render_script(&forward.changes),
+            down_script(&forward, &backward),
+            schema.clone(),
+        )
+    };
+
+    let id = migrations::new_id(last.map(|m| m.id.as_str()));
+    let name = slug(
+        args.name
+            .as_deref()
+            .unwrap_or(&derived_name(&forward, args.custom)),
+    );
+    let folder = format!("{id}_{name}");
+    let snapshot = Snapshot {
+        id: id.clone(),
+        parent: last.map(|m| m.id.clone()),
+        up_checksum: (!args.custom).then(|| migrations::checksum(&up)),
+        schema: snapshot_schema,
+    };
+    let dir = write_migration(&config.out, &folder, &up, &down, &snapshot.to_json())?;
+
+    let shown = source::relative(&dir);
+    println!("Wrote {}", shown.display());
+    if !args.custom {
+        let statements = changes::render(&forward.changes);
+        println!(
+            "  {} statement{}{}",
+            statements.len(),
+            if statements.len() == 1 { "" } else { "s" },
+            if forward.is_transactional() {
+                ""
+            } else {
+                " (run outside a transaction: it adds enum labels)"
+            }
+        );
+        for loss in statements.iter().filter_map(|s| s.data_loss.as_deref()) {
+            eprintln!("warning: {loss}");
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+/// The migrations on disk, snapshots checked; none when the folder does not
+/// exist yet.
+fn read_migrations(dir: &Path) -> anyhow::Result<Vec<Migration>> {
+    match migrations::read_dir(dir) {
+        Ok(list) => Ok(list),
+        Err(migrations::ReadError::NoFolder { .. }) => Ok(Vec::new()),
+        Err(error) => {
+            Err(error).hint("fix or remove the folder named above, then run the command again")
+        }
+    }
+}
+
+/// `down.sql`: the reverse diff, headed by a note for every piece of data the
+/// up migration destroys and this one cannot bring back.
+fn down_script(forward: &Diff, backward: &Diff) -> String {
+    let mut script = String::new();
+    let losses: Vec<String> = forward
+        .changes
+        .iter()
+        .filter_map(|c| c.data_loss())
+        .collect();
+    let unrecoverable: Vec<&String> = losses.iter().filter(|l| l.starts_with("drops")).collect();
+    if !unrecoverable.is_empty() {
+        script.push_str(
+            "-- This reverses the schema only: data the up migration destroyed is not restored.\n",
+        );
+        for loss in unrecoverable {
+            script.push_str("--   up.sql ");
+            script.push_str(loss);
+            script.push('\n');
+        }
+        script.push('\n');
+    }
+    script.push_str(&changes::render_script(&backward.changes));
+    script
+}
+
+/// A name describing the changes: the first few objects touched.
+fn derived_name(diff: &Diff, custom: bool) -> String {
+    if custom {
+        return "custom".to_owned();
+    }
+    use diff::Change;
+    let mut parts: Vec<String> = Vec::new();
+    for change in &diff.changes {
+        let part = match change {
+            Change::CreateTable(t) => format!("create_{}", t.name),
+            Change::DropTable(t) => format!("drop_{}", t.name),
+            Change::RenameTable { to, .. } => format!("rename_to_{to}"),
+            Change::CreateEnum(e) => format!("create_{}", e.name),
+            Change::AddColumn { table, column } => format!("add_{}_{}", table.name, column.name),
+            Change::DropColumn { table, column } => format!("drop_{}_{}", table.name, column),
+            Change::RenameColumn { table, to, .. } => format!("rename_{}_{}", table.name, to),
+            Change::AlterColumnType { table, column, .. } => {
+                format!("alter_{}_{}", table.name, column)
+            }
+            _ => continue,
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    match parts.len() {
+        0 => "alter_schema".to_owned(),
+        1..=2 => parts.join("_and_"),
+        _ => format!("{}_and_more", parts[..2].join("_and_")),
+    }
+}
+
+/// Lowercase ASCII letters, digits and single underscores, at most 60 chars.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_ascii_alphanumeric() {
+            out.push(ch.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_owned();
+    out.truncate(60);
+    let out = out.trim_end_matches('_').to_owned();
+    if out.is_empty() {
+        "migration".to_owned()
+    } else {
+        out
+    }
+}
+
+/// Writes the folder under a temporary name, then renames it into place, so
+/// an interrupted run never leaves a half-written migration.
+fn write_migration(
+    out: &Path,
+    folder: &str,
+    up: &str,
+    down: &str,
+    snapshot: &str,
+) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(out).with_context(|| {
+        format!(
+            "cannot create the migrations folder `{}`",
+            source::relative(out).display()
+        )
+    })?;
+    let staging = out.join(format!(".{folder}.tmp"));
+    let finish = || -> std::io::Result<PathBuf> {
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging)?;
+        std::fs::write(staging.join(migrations::UP_FILE), up)?;
+        std::fs::write(staging.join(migrations::DOWN_FILE), down)?;
+        std::fs::write(staging.join(migrations::SNAPSHOT_FILE), snapshot)?;
+        let target = out.join(folder);
+        std::fs::rename(&staging, &target)?;
+        Ok(target)
+    };
+    finish().map_err(|error| {
+        let _ = std::fs::remove_dir_all(&staging);
+        anyhow!(
+            "cannot write the migration `{folder}` in `{}`: {error}",
+            source::relative(out).display()
+        )
+    })
+}
+
+/// Exits 1 naming every look-alike and the attribute that settles it.
+fn refuse_candidates(candidates: &[RenameCandidate]) -> anyhow::Result<Outcome> {
+    eprintln!("error: the schema change is ambiguous and there is no terminal to ask:");
+    for candidate in candidates {
+        eprintln!("  - {candidate}: a rename, or a drop (its data lost) and an add?");
+        eprintln!(
+            "    if renamed, add `{}` in the code",
+            candidate.attribute()
+        );
+        eprintln!("    (or pass `{}`)", answer_flag(candidate, true));
+        eprintln!("    if not, pass `{}`", answer_flag(candidate, false));
+    }
+    Ok(Outcome::Failure)
+}
+
+fn qualified_name(schema: &str, name: &str) -> String {
+    if schema == DEFAULT_SCHEMA {
+        name.to_owned()
+    } else {
+        format!("{schema}.{name}")
+    }
+}
+
+fn answer_flag(candidate: &RenameCandidate, rename: bool) -> String {
+    match (candidate, rename) {
+        (
+            RenameCandidate::Table {
+                schema,
+                dropped,
+                added,
+            },
+            true,
+        ) => {
+            format!("--rename-table {}={added}", qualified_name(schema, dropped))
+        }
+        (
+            RenameCandidate::Table {
+                schema, dropped, ..
+            },
+            false,
+        ) => {
+            format!("--not-renamed {}", qualified_name(schema, dropped))
+        }
+        (
+            RenameCandidate::Column {
+                table,
+                dropped,
+                added,
+            },
+            true,
+        ) => format!(
+            "--rename-column {}.{dropped}={added}",
+            qualified_name(&table.schema, &table.name)
+        ),
+        (RenameCandidate::Column { table, dropped, .. }, false) => format!(
+            "--not-renamed {}.{dropped}",
+            qualified_name(&table.schema, &table.name)
+        ),
+    }
+}
+
+/// Answers to rename questions, from flags, an answers file, or a prompt.
+#[derive(Default)]
+struct Answers {
+    tables: Vec<Rename>,
+    columns: Vec<ColumnRename>,
+    not_renamed: Vec<Vec<String>>,
+}
+
+impl Answers {
+    fn from_args(args: &Args) -> anyhow::Result<Answers> {
+        let mut answers = Answers::default();
+        for value in &args.rename_tables {
+            answers.add("--rename-table", value)?;
+        }
+        for value in &args.rename_columns {
+            answers.add("--rename-column", value)?;
+        }
+        for value in &args.not_renamed {
+            answers.add("--not-renamed", value)?;
+        }
+        if let Some(path) = &args.answers {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the answers file `{}`", path.display()))?;
+            for (i, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let (flag, value) = line
+                    .split_once(|c: char| c.is_whitespace() || c == '=')
+                    .map(|(f, v)| (f, v.trim()))
+                    .unwrap_or((line, ""));
+                answers
+                    .add(flag, value)
+                    .with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            }
+        }
+        Ok(answers)
+    }
+
+    fn add(&mut self, flag: &str, value: &str) -> anyhow::Result<()> {
+        let split_path =
+            |path: &str| -> Vec<String> { path.split('.').map(str::to_owned).collect() };
+        match flag {
+            "--rename-table" => {
+                let (from, to) = value
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("`--rename-table {value}`: expected `[SCHEMA.]OLD=NEW`"))?;
+                let path = split_path(from);
+                let (schema, from) = match path.as_slice() {
+                    [name] => (DEFAULT_SCHEMA.to_owned(), name.clone()),
+                    [schema, name] => (schema.clone(), name.clone()),
+                    _ => bail!("`--rename-table {value}`: expected `[SCHEMA.]OLD=NEW`"),
+                };
+                self.tables.push(Rename { schema, from, to: to.to_owned() });
+            }
+            "--rename-column" => {
+                let (from, to) = value
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("`--rename-column {value}`: expected `[SCHEMA.]TABLE.OLD=NEW`"))?;
+                let path = split_path(from);
+                let (schema, table, column) = match path.as_slice() {
+                    [table, column] => (DEFAULT_SCHEMA.to_owned(), table.clone(), column.clone()),
+                    [schema, table, column] => (schema.clone(), table.clone(), column.clone()),
+                    _ => bail!("`--rename-column {value}`: expected `[SCHEMA.]TABLE.OLD=NEW`"),
+                };
+                self.columns.push(ColumnRename {
+                    table: TableRef {
+                        schema: Cow::Owned(schema),
+                        name: Cow::Owned(table),
+                    },
+                    from: column,
+                    to: to.to_owned(),
+                });
+            }
+            "--not-renamed" => self.not_renamed.push(split_path(value)),
+            other => bail!("unknown answer `{other}`: expected --rename-table, --rename-column or --not-renamed"),
+        }
+        Ok(())
+    }
+
+    /// The hints for a diff: renames as given; a `--not-renamed` object turns
+    /// every look-alike it is part of into a drop and an add.
+    fn hints(&self, old: &Schema, new: &Schema) -> Hints {
+        let probe = diff::diff(
+            old,
+            new,
+            &Hints {
+                tables: self.tables.clone(),
+                columns: self.columns.clone(),
+                ..Hints::default()
+            },
+        );
+        let not_renames = probe
+            .candidates
+            .into_iter()
+            .filter(|candidate| self.not_renamed.iter().any(|path| matches(candidate, path)))
+            .collect();
+        Hints {
+            tables: self.tables.clone(),
+            columns: self.columns.clone(),
+            enums: Vec::new(),
+            not_renames,
+        }
+    }
+
+    /// Asks in the terminal whether a look-alike is a rename.
+    fn ask(&mut self, candidate: &RenameCandidate) -> anyhow::Result<()> {
+        let question = match candidate {
+            RenameCandidate::Table { dropped, added, .. } => {
+                format!("Was table `{dropped}` renamed to `{added}`? (no: `{dropped}` is dropped with its rows)")
+            }
+            RenameCandidate::Column { table, dropped, added } => format!(
+                "Was column `{table}.{dropped}` renamed to `{added}`? (no: `{dropped}` is dropped with its values)"
+            ),
+        };
+        let renamed = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact()
+            .context("cannot read the answer from the terminal")?;
+        let flag = answer_flag(candidate, renamed);
+        let (name, value) = flag.split_once(' ').unwrap_or((&flag, ""));
+        self.add(name, value)?;
+        if renamed {
+            eprintln!(
+                "hint: add `{}` in the code to record this rename",
+                candidate.attribute()
+            );
+        }
+        Ok(())
+    }
+}
+
+fn matches(candidate: &RenameCandidate, path: &[String]) -> bool {
+    let target: Vec<String> = match candidate {
+        RenameCandidate::Table {
+            schema, dropped, ..
+        } => vec![schema.clone(), dropped.clone()],
+        RenameCandidate::Column { table, dropped, .. } => {
+            vec![
+                table.schema.to_string(),
+                table.name.to_string(),
+                dropped.clone(),
+            ]
+        }
+    };
+    let with_default = {
+        let mut p = vec![DEFAULT_SCHEMA.to_owned()];
+        p.extend(path.iter().cloned());
+        p
+    };
+    target == path || target == with_default
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe_folder_names() {
+        assert_eq!(slug("Add users & posts!"), "add_users_posts");
+        assert_eq!(slug("___"), "migration");
+        assert_eq!(slug("ünïcode"), "n_code");
+    }
+}
