@@ -27,6 +27,8 @@ struct RawConfig {
     url: Option<String>,
     #[serde(default)]
     migrations_table: Option<String>,
+    #[serde(default)]
+    schema_filter: Option<Vec<String>>,
 }
 
 fn default_out() -> String {
@@ -50,6 +52,9 @@ pub struct Config {
     pub url: Option<String>,
     /// The migrations tracking table from the file (`name` or `schema.name`).
     pub migrations_table: Option<String>,
+    /// The namespaces `push` and `pull` manage; `None`: those the code uses,
+    /// and `public`.
+    pub schema_filter: Option<Vec<String>>,
 }
 
 /// The environment variable (and `.env` key) holding the database URL.
@@ -204,6 +209,7 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
         out: base.join(&raw.out),
         url: raw.url,
         migrations_table: raw.migrations_table,
+        schema_filter: raw.schema_filter,
     })
 }
 

@@ -49,6 +49,52 @@ impl Session {
     }
 }
 
+/// The namespaces `push` and `pull` manage: `schema_filter` in schema.toml,
+/// else those `code` uses plus `public`.
+pub fn managed_namespaces(
+    config: &Config,
+    code: Option<&schema_core::model::Schema>,
+) -> Option<Vec<String>> {
+    if let Some(filter) = &config.schema_filter {
+        return Some(filter.clone());
+    }
+    let code = code?;
+    let mut namespaces: Vec<String> = code
+        .tables
+        .iter()
+        .map(|t| t.schema.to_string())
+        .chain(code.enums.iter().map(|e| e.schema.to_string()))
+        .chain(code.namespaces.iter().cloned())
+        .chain(std::iter::once(
+            schema_core::model::DEFAULT_SCHEMA.to_owned(),
+        ))
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    Some(namespaces)
+}
+
+/// The managed part of the database as a model: introspected in the managed
+/// namespaces, the tracking table left out.
+pub fn read_database(
+    session: &Session,
+    config: &Config,
+    code: &schema_core::model::Schema,
+    table: &TrackingTable,
+) -> anyhow::Result<schema_core::model::Schema> {
+    let options = schema_core::pg::IntrospectOptions {
+        namespaces: managed_namespaces(config, Some(code)),
+    };
+    let introspection = session
+        .run(|client| schema_core::pg::introspect(client, &options))
+        .with_context(|| format!("cannot read the schema of {}", session.masked_url))?;
+    let mut schema = introspection.schema;
+    schema
+        .tables
+        .retain(|t| !(t.schema == table.schema() && t.name == table.name()));
+    Ok(schema)
+}
+
 /// The tracking table: `--table`, else `migrations_table` in schema.toml,
 /// else the default.
 pub fn tracking_table(config: &Config, flag: Option<&str>) -> anyhow::Result<TrackingTable> {

@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod database;
 mod output;
+mod renames;
 mod source;
 
 use std::process::ExitCode;
@@ -33,6 +34,10 @@ enum Command {
     Check(commands::check::Args),
     /// Remove the newest migration, when the database has not applied it.
     Drop(commands::drop::Args),
+    /// Change a (development) database to match the code directly, without a migration.
+    Push(commands::push::Args),
+    /// Read the database back into `#[table]` Rust source.
+    Pull(commands::pull::Args),
     /// Print the DDL that creates the whole schema on an empty database.
     Export(commands::export::Args),
     /// Apply the pending migrations to the database, in order, each exactly once.
@@ -55,6 +60,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Generate(args) => commands::generate::run(cli.config.as_deref(), args),
         Command::Check(args) => commands::check::run(cli.config.as_deref(), args),
         Command::Drop(args) => commands::drop::run(cli.config.as_deref(), args),
+        Command::Push(args) => commands::push::run(cli.config.as_deref(), args),
+        Command::Pull(args) => commands::pull::run(cli.config.as_deref(), args),
         Command::Export(args) => commands::export::run(cli.config.as_deref(), args),
         Command::Migrate(args) => commands::migrate::run(cli.config.as_deref(), args),
         Command::Status(args) => commands::status::run(cli.config.as_deref(), args),
@@ -77,5 +84,15 @@ fn main() -> ExitCode {
             output::print_error(&error);
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

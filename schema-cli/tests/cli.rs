@@ -7,6 +7,8 @@ mod connection;
 mod generate;
 #[path = "cli/migrate.rs"]
 mod migrate;
+#[path = "cli/push_pull.rs"]
+mod push_pull;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

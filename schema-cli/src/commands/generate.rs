@@ -9,17 +9,17 @@
 //! be given with `--rename-table`, `--rename-column`, `--not-renamed`, or an
 //! answers file holding the same flags, one per line.
 
-use std::borrow::Cow;
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context as _};
-use schema_core::diff::{self, ColumnRename, Diff, Hints, Rename, RenameCandidate, TableRef};
+use anyhow::{anyhow, Context as _};
+use schema_core::diff::{self, Diff};
 use schema_core::migrations::{self, Migration, Snapshot};
-use schema_core::model::{Schema, DEFAULT_SCHEMA};
+use schema_core::model::Schema;
 use schema_core::sql::changes;
 
 use crate::output::WithHint as _;
+use crate::renames::{self, refuse_candidates, Answers};
 use crate::{config, source, Outcome};
 
 /// Arguments of `generate`.
@@ -33,21 +33,9 @@ pub struct Args {
     /// snapshot chain is kept.
     #[arg(long)]
     custom: bool,
-    /// Answer a rename question: the table `[SCHEMA.]OLD` is now `NEW`.
-    #[arg(long = "rename-table", value_name = "[SCHEMA.]OLD=NEW")]
-    rename_tables: Vec<String>,
-    /// Answer a rename question: in `[SCHEMA.]TABLE` (its new name), the
-    /// column `OLD` is now `NEW`.
-    #[arg(long = "rename-column", value_name = "[SCHEMA.]TABLE.OLD=NEW")]
-    rename_columns: Vec<String>,
-    /// Answer a rename question: `[SCHEMA.]TABLE` or `[SCHEMA.]TABLE.COLUMN`
-    /// was really dropped (its data goes), not renamed.
-    #[arg(long = "not-renamed", value_name = "[SCHEMA.]TABLE[.COLUMN]")]
-    not_renamed: Vec<String>,
-    /// A file of answers: one `--rename-table …`, `--rename-column …` or
-    /// `--not-renamed …` per line (`#` comments allowed).
-    #[arg(long, value_name = "PATH")]
-    answers: Option<PathBuf>,
+    /// Answers to rename questions.
+    #[command(flatten)]
+    renames: renames::RenameArgs,
 }
 
 /// Runs `generate`.
@@ -68,7 +56,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         None => Schema::default(),
     };
 
-    let mut answers = Answers::from_args(&args)?;
+    let mut answers = Answers::from_args(&args.renames)?;
     let forward = loop {
         let hints = answers.hints(&previous, &schema);
         let forward = diff::diff(&previous, &schema, &hints);
@@ -261,222 +249,6 @@ fn write_migration(
             source::relative(out).display()
         )
     })
-}
-
-/// Exits 1 naming every look-alike and the attribute that settles it.
-fn refuse_candidates(candidates: &[RenameCandidate]) -> anyhow::Result<Outcome> {
-    eprintln!("error: the schema change is ambiguous and there is no terminal to ask:");
-    for candidate in candidates {
-        eprintln!("  - {candidate}: a rename, or a drop (its data lost) and an add?");
-        eprintln!(
-            "    if renamed, add `{}` in the code",
-            candidate.attribute()
-        );
-        eprintln!("    (or pass `{}`)", answer_flag(candidate, true));
-        eprintln!("    if not, pass `{}`", answer_flag(candidate, false));
-    }
-    Ok(Outcome::Failure)
-}
-
-fn qualified_name(schema: &str, name: &str) -> String {
-    if schema == DEFAULT_SCHEMA {
-        name.to_owned()
-    } else {
-        format!("{schema}.{name}")
-    }
-}
-
-fn answer_flag(candidate: &RenameCandidate, rename: bool) -> String {
-    match (candidate, rename) {
-        (
-            RenameCandidate::Table {
-                schema,
-                dropped,
-                added,
-            },
-            true,
-        ) => {
-            format!("--rename-table {}={added}", qualified_name(schema, dropped))
-        }
-        (
-            RenameCandidate::Table {
-                schema, dropped, ..
-            },
-            false,
-        ) => {
-            format!("--not-renamed {}", qualified_name(schema, dropped))
-        }
-        (
-            RenameCandidate::Column {
-                table,
-                dropped,
-                added,
-            },
-            true,
-        ) => format!(
-            "--rename-column {}.{dropped}={added}",
-            qualified_name(&table.schema, &table.name)
-        ),
-        (RenameCandidate::Column { table, dropped, .. }, false) => format!(
-            "--not-renamed {}.{dropped}",
-            qualified_name(&table.schema, &table.name)
-        ),
-    }
-}
-
-/// Answers to rename questions, from flags, an answers file, or a prompt.
-#[derive(Default)]
-struct Answers {
-    tables: Vec<Rename>,
-    columns: Vec<ColumnRename>,
-    not_renamed: Vec<Vec<String>>,
-}
-
-impl Answers {
-    fn from_args(args: &Args) -> anyhow::Result<Answers> {
-        let mut answers = Answers::default();
-        for value in &args.rename_tables {
-            answers.add("--rename-table", value)?;
-        }
-        for value in &args.rename_columns {
-            answers.add("--rename-column", value)?;
-        }
-        for value in &args.not_renamed {
-            answers.add("--not-renamed", value)?;
-        }
-        if let Some(path) = &args.answers {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the answers file `{}`", path.display()))?;
-            for (i, line) in text.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let (flag, value) = line
-                    .split_once(|c: char| c.is_whitespace() || c == '=')
-                    .map(|(f, v)| (f, v.trim()))
-                    .unwrap_or((line, ""));
-                answers
-                    .add(flag, value)
-                    .with_context(|| format!("{}:{}", path.display(), i + 1))?;
-            }
-        }
-        Ok(answers)
-    }
-
-    fn add(&mut self, flag: &str, value: &str) -> anyhow::Result<()> {
-        let split_path =
-            |path: &str| -> Vec<String> { path.split('.').map(str::to_owned).collect() };
-        match flag {
-            "--rename-table" => {
-                let (from, to) = value
-                    .split_once('=')
-                    .ok_or_else(|| anyhow!("`--rename-table {value}`: expected `[SCHEMA.]OLD=NEW`"))?;
-                let path = split_path(from);
-                let (schema, from) = match path.as_slice() {
-                    [name] => (DEFAULT_SCHEMA.to_owned(), name.clone()),
-                    [schema, name] => (schema.clone(), name.clone()),
-                    _ => bail!("`--rename-table {value}`: expected `[SCHEMA.]OLD=NEW`"),
-                };
-                self.tables.push(Rename { schema, from, to: to.to_owned() });
-            }
-            "--rename-column" => {
-                let (from, to) = value
-                    .split_once('=')
-                    .ok_or_else(|| anyhow!("`--rename-column {value}`: expected `[SCHEMA.]TABLE.OLD=NEW`"))?;
-                let path = split_path(from);
-                let (schema, table, column) = match path.as_slice() {
-                    [table, column] => (DEFAULT_SCHEMA.to_owned(), table.clone(), column.clone()),
-                    [schema, table, column] => (schema.clone(), table.clone(), column.clone()),
-                    _ => bail!("`--rename-column {value}`: expected `[SCHEMA.]TABLE.OLD=NEW`"),
-                };
-                self.columns.push(ColumnRename {
-                    table: TableRef {
-                        schema: Cow::Owned(schema),
-                        name: Cow::Owned(table),
-                    },
-                    from: column,
-                    to: to.to_owned(),
-                });
-            }
-            "--not-renamed" => self.not_renamed.push(split_path(value)),
-            other => bail!("unknown answer `{other}`: expected --rename-table, --rename-column or --not-renamed"),
-        }
-        Ok(())
-    }
-
-    /// The hints for a diff: renames as given; a `--not-renamed` object turns
-    /// every look-alike it is part of into a drop and an add.
-    fn hints(&self, old: &Schema, new: &Schema) -> Hints {
-        let probe = diff::diff(
-            old,
-            new,
-            &Hints {
-                tables: self.tables.clone(),
-                columns: self.columns.clone(),
-                ..Hints::default()
-            },
-        );
-        let not_renames = probe
-            .candidates
-            .into_iter()
-            .filter(|candidate| self.not_renamed.iter().any(|path| matches(candidate, path)))
-            .collect();
-        Hints {
-            tables: self.tables.clone(),
-            columns: self.columns.clone(),
-            enums: Vec::new(),
-            not_renames,
-        }
-    }
-
-    /// Asks in the terminal whether a look-alike is a rename.
-    fn ask(&mut self, candidate: &RenameCandidate) -> anyhow::Result<()> {
-        let question = match candidate {
-            RenameCandidate::Table { dropped, added, .. } => {
-                format!("Was table `{dropped}` renamed to `{added}`? (no: `{dropped}` is dropped with its rows)")
-            }
-            RenameCandidate::Column { table, dropped, added } => format!(
-                "Was column `{table}.{dropped}` renamed to `{added}`? (no: `{dropped}` is dropped with its values)"
-            ),
-        };
-        let renamed = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .context("cannot read the answer from the terminal")?;
-        let flag = answer_flag(candidate, renamed);
-        let (name, value) = flag.split_once(' ').unwrap_or((&flag, ""));
-        self.add(name, value)?;
-        if renamed {
-            eprintln!(
-                "hint: add `{}` in the code to record this rename",
-                candidate.attribute()
-            );
-        }
-        Ok(())
-    }
-}
-
-fn matches(candidate: &RenameCandidate, path: &[String]) -> bool {
-    let target: Vec<String> = match candidate {
-        RenameCandidate::Table {
-            schema, dropped, ..
-        } => vec![schema.clone(), dropped.clone()],
-        RenameCandidate::Column { table, dropped, .. } => {
-            vec![
-                table.schema.to_string(),
-                table.name.to_string(),
-                dropped.clone(),
-            ]
-        }
-    };
-    let with_default = {
-        let mut p = vec![DEFAULT_SCHEMA.to_owned()];
-        p.extend(path.iter().cloned());
-        p
-    };
-    target == path || target == with_default
 }
 
 #[cfg(test)]

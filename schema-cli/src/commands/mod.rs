@@ -5,4 +5,6 @@ pub mod drop;
 pub mod export;
 pub mod generate;
 pub mod migrate;
+pub mod pull;
+pub mod push;
 pub mod status;

@@ -98,8 +98,8 @@ pub enum Change {
         to: Str,
     },
     /// `ALTER TYPE … ADD VALUE … [BEFORE …]`. The new label cannot be used
-    /// in the transaction that adds it, so a migration holding this change
-    /// runs without one.
+    /// in the transaction that adds it, so a migration that also uses it
+    /// runs without one (see [`transactional`]).
     AddEnumValue {
         /// Namespace.
         schema: Str,
@@ -536,8 +536,7 @@ fn uses_label(change: &Change, enum_type: &SqlType, value: &str) -> bool {
         DefaultValue::Sql(sql) => in_text(sql),
     };
     let in_column = |column: &Column| {
-        (column.sql_type == *enum_type && column.default.is_some())
-            || column.default.as_ref().is_some_and(in_default)
+        column.default.as_ref().is_some_and(in_default)
             || column.generated.as_deref().is_some_and(in_text)
     };
     let in_index = |index: &Index| {

@@ -11,17 +11,29 @@
 //! Constraints and indexes are matched by what they do, not by name: when a
 //! key's content is unchanged but its name is not (its table or column was
 //! renamed, so PostgreSQL's default name changed) it is renamed, so that the
-//! result equals a fresh create.
+//! result equals a fresh create. Expressions (checks, index expressions and
+//! predicates, generated columns) are compared with column renames applied,
+//! as the server rewrites them on a rename.
+//!
+//! What rests on a column whose type changes is rebuilt around the change:
+//! foreign keys over it (either side), and checks, expression or partial
+//! indexes and generated columns whose SQL mentions it (the server would
+//! re-check them as written against the old type, or refuses the change).
+//! A column converted by a recreated enum counts as changing type.
 //!
 //! The order of the changes, phase by phase:
 //! 1. create namespaces; create, rename and extend enums;
 //! 2. drop foreign keys that change or depend on anything that changes;
-//! 3. drop indexes and constraints that change or go;
+//! 3. drop indexes and constraints that change or go (by the table's old
+//!    name);
 //! 4. drop tables;
 //! 5. rename tables and columns (and their owned sequences);
-//! 6. drop columns; recreate enums whose labels were dropped or reordered;
-//! 7. create tables, add columns, alter columns;
-//! 8. drop enums;
+//! 6. drop columns, generation expressions, and generated columns to be
+//!    added back; recreate enums whose labels were dropped or reordered
+//!    (the old type set aside);
+//! 7. create tables, add columns, alter columns; add generated columns
+//!    back, after the columns they read;
+//! 8. drop enums and the types set aside;
 //! 9. rename constraints and indexes, add keys, uniques and checks;
 //! 10. create indexes; add foreign keys; drop namespaces.
 

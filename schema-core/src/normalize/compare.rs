@@ -255,6 +255,73 @@ fn compare_column(out: &mut Diffs, path: &str, left: &Column, right: &Column) {
     }
 }
 
+impl Schema {
+    /// This schema (read from a database) with every spelling that means the
+    /// same as `code`'s replaced by `code`'s spelling: SQL expressions of
+    /// checks, generated columns, defaults, index keys and predicates; types
+    /// with typmods PostgreSQL fills in; index methods and key options. What
+    /// differs in meaning is left alone, so the diff engine, which compares
+    /// text, then sees exactly the real changes (what `push` needs).
+    pub fn aligned_to(&self, code: &Schema) -> Schema {
+        let mut aligned = self.clone();
+        for table in &mut aligned.tables {
+            let Some(theirs) = code.table(&table.schema, &table.name) else {
+                continue;
+            };
+            for column in table.columns.to_mut() {
+                let Some(their_column) = theirs.column(&column.name) else {
+                    continue;
+                };
+                if comparable_type(&column.sql_type) == comparable_type(&their_column.sql_type) {
+                    column.sql_type = their_column.sql_type.clone();
+                }
+                if let (Some(DefaultValue::Sql(a)), Some(DefaultValue::Sql(b))) =
+                    (&column.default, &their_column.default)
+                {
+                    if expressions_equivalent(a, b) {
+                        column.default = their_column.default.clone();
+                    }
+                }
+                if let (Some(a), Some(b)) = (&column.generated, &their_column.generated) {
+                    if expressions_equivalent(a, b) {
+                        column.generated = their_column.generated.clone();
+                    }
+                }
+            }
+            for check in table.checks.to_mut() {
+                let same = theirs.checks.iter().find(|c| {
+                    c.name == check.name && expressions_equivalent(&c.expression, &check.expression)
+                });
+                if let Some(same) = same {
+                    check.expression = same.expression.clone();
+                }
+            }
+            for index in table.indexes.to_mut() {
+                let Some(same) = theirs.indexes.iter().find(|i| i.name == index.name) else {
+                    continue;
+                };
+                if index.method.eq_ignore_ascii_case(&same.method) {
+                    index.method = same.method.clone();
+                }
+                if let (Some(a), Some(b)) = (&index.predicate, &same.predicate) {
+                    if expressions_equivalent(a, b) {
+                        index.predicate = same.predicate.clone();
+                    }
+                }
+                if index.keys.len() == same.keys.len() {
+                    let keys = index.keys.to_mut();
+                    for (key, their_key) in keys.iter_mut().zip(same.keys.iter()) {
+                        if keys_equivalent(key, their_key) {
+                            *key = their_key.clone();
+                        }
+                    }
+                }
+            }
+        }
+        aligned
+    }
+}
+
 /// The type with the typmods PostgreSQL fills in made explicit.
 fn comparable_type(ty: &SqlType) -> SqlType {
     match ty {

@@ -582,6 +582,51 @@ impl<'a> Migrator<'a> {
         Ok(report)
     }
 
+    /// Records `migration` as applied without running it (a baseline: the
+    /// database already holds what it creates). Holds the migration lock;
+    /// refuses when the migration is already recorded.
+    pub async fn record_applied(
+        &self,
+        client: &Client,
+        migration: &Migration,
+    ) -> Result<(), MigrateError> {
+        let key = self.options.table.lock_key();
+        lock(client, key, &mut |_| {}).await?;
+        let table = &self.options.table;
+        let result = async {
+            if !table_exists(client, table).await? {
+                create_table(client, table).await?;
+            }
+            client
+                .execute(
+                    &format!(
+                        "INSERT INTO {} (version, name, checksum, no_transaction, applied_at, duration_ms) \
+                         VALUES ($1, $2, $3, $4, now(), 0)",
+                        table.quoted()
+                    ),
+                    &[
+                        &migration.version,
+                        &migration.name,
+                        &migration.checksum,
+                        &migration.no_transaction,
+                    ],
+                )
+                .await
+                .map_err(db_error(format!(
+                    "record migration {} as applied in {table}",
+                    migration.folder_name()
+                )))?;
+            Ok(())
+        }
+        .await;
+        let unlocked = client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+            .await;
+        result?;
+        unlocked.map_err(db_error("release the migration lock"))?;
+        Ok(())
+    }
+
     async fn run_locked(
         &self,
         client: &Client,

@@ -2,10 +2,10 @@
 //! change that can lose data is preceded in the script by a comment saying
 //! what it loses. Knows nothing about how the changes were found.
 
-use crate::diff::{Change, ColumnType, TableRef};
-use crate::model::{Enum, Identity, SqlType};
 use std::borrow::Cow;
 
+use crate::diff::{Change, ColumnType, TableRef};
+use crate::model::{Enum, Identity, SqlType};
 use crate::sql::{ddl, quote_ident, quote_literal, SqlWriter};
 use crate::types::type_sql;
 
@@ -39,7 +39,8 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
 
 /// `changes` as a script: statements separated by blank lines, each
 /// destructive one preceded by `-- DESTRUCTIVE: …`, and the no-transaction
-/// marker on top when a change cannot run in a transaction.
+/// marker on top when the changes cannot run in one transaction (see
+/// [`crate::diff::transactional`]).
 pub fn render_script(changes: &[Change]) -> String {
     let mut script = String::new();
     if !crate::diff::transactional(changes) {

@@ -27,6 +27,7 @@
 //! before keeping it).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use schema_core::diff::{self, Hints};
 use schema_core::model::Schema;
@@ -135,17 +136,42 @@ fn check_case(dir: &Path) -> Option<(Schema, Schema, diff::Diff, diff::Diff)> {
 }
 
 /// Runs one case against its own databases; panics on the first problem.
-async fn run_case(dir: &Path) {
+/// The two databases a worker reuses from case to case: one migrated, one
+/// for fresh creates. Both are emptied before use.
+struct Databases {
+    migrated: pg::TestDatabase,
+    fresh: pg::TestDatabase,
+}
+
+/// Drops every user namespace (and so every table, type and sequence) and
+/// gives back an empty `public`: as good as a new database for a case, and
+/// much cheaper to get.
+async fn empty(client: &tokio_postgres::Client) {
+    client
+        .batch_execute(
+            "DO $$ DECLARE n text; BEGIN
+               FOR n IN SELECT nspname FROM pg_namespace
+                        WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+               LOOP EXECUTE format('DROP SCHEMA %I CASCADE', n); END LOOP;
+             END $$;
+             CREATE SCHEMA public;",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("emptying a test database: {e:?}"));
+}
+
+/// Runs one case; panics on the first problem.
+async fn run_case(dir: PathBuf, databases: Arc<Databases>) {
     let name = dir
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("case")
         .to_owned();
-    let Some((before, after, forward, backward)) = check_case(dir) else {
+    let Some((before, after, forward, backward)) = check_case(&dir) else {
         return;
     };
-    let db = pg::fresh_database().await;
-    let client = db.client();
+    let client = databases.migrated.client();
+    empty(client).await;
     client
         .batch_execute(&ddl::create_schema_script(&before))
         .await
@@ -169,13 +195,13 @@ async fn run_case(dir: &Path) {
 
     // The migrated database equals `after` created from scratch.
     let migrated = describe::describe(client).await;
-    let fresh = pg::fresh_database().await;
+    let fresh = databases.fresh.client();
+    empty(fresh).await;
     fresh
-        .client()
         .batch_execute(&ddl::create_schema_script(&after))
         .await
         .unwrap_or_else(|e| panic!("{name}: after does not apply: {e:?}"));
-    let fresh_after = describe::describe(fresh.client()).await;
+    let fresh_after = describe::describe(fresh).await;
     assert!(
         migrated == fresh_after,
         "{name}: up does not give what a fresh create gives\n{}",
@@ -213,45 +239,60 @@ async fn run_case(dir: &Path) {
     );
 }
 
-/// Every case, a few at a time (each on its own thread, runtime and
-/// databases); all failures are reported together, by case.
+/// Takes cases from `queue` until it is empty, on two databases of its
+/// own (dropped at the end: the server may be shared); a failing case is
+/// recorded in `failures` and the next one runs.
+async fn worker(queue: &Mutex<std::vec::IntoIter<PathBuf>>, failures: &Mutex<Vec<String>>) {
+    let databases = Arc::new(Databases {
+        migrated: pg::fresh_database().await,
+        fresh: pg::fresh_database().await,
+    });
+    loop {
+        let next = queue.lock().expect("queue lock").next();
+        let Some(dir) = next else { break };
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("case")
+            .to_owned();
+        match tokio::spawn(run_case(dir, databases.clone())).await {
+            Ok(()) => eprintln!("diff fixture {name}: ok"),
+            Err(error) => {
+                let message = match error.try_into_panic() {
+                    Ok(panic) => panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_else(|| "panicked".to_owned()),
+                    Err(error) => error.to_string(),
+                };
+                failures
+                    .lock()
+                    .expect("failures lock")
+                    .push(format!("{name}: {message}"));
+            }
+        }
+    }
+    if let Ok(databases) = Arc::try_unwrap(databases) {
+        databases.migrated.drop_database().await;
+        databases.fresh.drop_database().await;
+    }
+}
+
+/// Every case, a few at a time; all failures are reported together, by case.
 #[test]
 fn diff_fixtures() {
     let cases = cases();
     assert!(!cases.is_empty(), "no diff fixtures found");
-    let queue = std::sync::Mutex::new(cases.into_iter());
-    let failures = std::sync::Mutex::new(Vec::new());
+    let queue = Mutex::new(cases.into_iter());
+    let failures = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(2, 4);
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| loop {
-                let next = queue.lock().expect("queue lock").next();
-                let Some(dir) = next else { break };
-                let name = dir
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("case")
-                    .to_owned();
-                let outcome =
-                    std::thread::scope(|inner| inner.spawn(|| pg::block_on(run_case(&dir))).join());
-                match outcome {
-                    Ok(()) => eprintln!("diff fixture {name}: ok"),
-                    Err(panic) => {
-                        let message = panic
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                            .unwrap_or_else(|| "panicked".to_owned());
-                        failures
-                            .lock()
-                            .expect("failures lock")
-                            .push(format!("{name}: {message}"));
-                    }
-                }
-            });
+            scope.spawn(|| pg::block_on(worker(&queue, &failures)));
         }
     });
     let failures = failures.into_inner().expect("failures lock");
