@@ -342,3 +342,28 @@ fn generate_then_migrate_lands_on_the_code_and_the_down_script_goes_back() {
         assert!(out.starts_with("exit: 0\n"), "{out}");
     });
 }
+
+/// The README's main command, on a copy of the Vitaes example: the first run
+/// writes the initial migration, the second has nothing to do.
+#[test]
+fn the_readme_main_command_generates_the_vitaes_migration() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/vitaes/src/schema");
+    let project = Project::new("readme-vitaes");
+    project.file("schema.toml", "schema = \"schema\"\n");
+    for entry in std::fs::read_dir(&example).expect("vitaes schema") {
+        let path = entry.expect("entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_owned();
+        project.file(&format!("schema/{name}"), &read(&path));
+    }
+    let out = project.run(&["generate"]);
+    insta::assert_snapshot!("vitaes_first", scrub_ids(&out));
+    let dir = folders(&project.dir.join("migrations"))
+        .pop()
+        .expect("migration");
+    insta::assert_snapshot!("vitaes_up", read(&dir.join("up.sql")));
+    assert!(project.run(&["generate"]).contains("nothing to generate"));
+}
