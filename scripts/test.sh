@@ -2,13 +2,21 @@
 # scripts/test.sh — the project's single test command.
 #
 # Contract: runs `cargo fmt --check`, `cargo clippy --workspace --all-targets
-# -- -D warnings` and `cargo test --workspace "$@"` against a real PostgreSQL
+# -- -D warnings` and `cargo test --workspace --no-fail-fast "$@"` against a real PostgreSQL
 # server. If DATABASE_URL is set, that server is used as is. Otherwise the
 # script installs the Debian `postgresql` package when no server binaries are
 # found (needs root), starts a throwaway cluster (trust auth, 127.0.0.1 only,
 # free port, socket in a temp dir), exports DATABASE_URL for the tests, and
 # always stops the cluster and deletes its directory on exit. The exit status
 # is that of the first failing step.
+#
+# The throwaway cluster also serves TLS (plain connections keep working): a
+# throwaway CA and a server certificate it signed for `localhost` only (not
+# 127.0.0.1, so host-name verification can be seen failing) are made with
+# openssl (installed with apt when missing) in the cluster's directory, and
+# SCHEMA_TEST_SSLROOTCERT is exported with the CA certificate's path. With a
+# DATABASE_URL of your own, SCHEMA_TEST_SSLROOTCERT is left as you set it: the
+# TLS tests need it, and fail without it when CI is set.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +52,45 @@ install_postgresql() {
     { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } || status=$?
     if [[ -n "$added_policy" ]]; then rm -f "$added_policy"; added_policy=""; fi
     [[ "$status" -eq 0 ]] || die "apt-get failed to install postgresql (exit $status)"
+}
+
+install_openssl() {
+    [[ "$(id -u)" -eq 0 ]] \
+        || die "openssl is missing (needed for the test cluster's TLS certificates); install the 'openssl' package as root, or set DATABASE_URL"
+    log "installing the openssl package (apt-get)"
+    local status=0
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null; } || status=$?
+    [[ "$status" -eq 0 ]] || die "apt-get failed to install openssl (exit $status)"
+}
+
+# Makes a throwaway CA and a server certificate it signed, valid for the DNS
+# name `localhost` only (CN and subjectAltName; deliberately not 127.0.0.1),
+# in the cluster directory: ca.crt, server.crt and server.key (mode 0600), all
+# owned by the cluster owner. The CA's key is deleted once it has signed.
+make_tls_files() {
+    command -v openssl >/dev/null 2>&1 || install_openssl
+    command -v openssl >/dev/null 2>&1 || die "openssl installed, but not found on PATH"
+    log "making a throwaway CA and a server certificate for localhost (openssl)"
+    printf '%s\n' 'basicConstraints = critical, CA:FALSE' 'keyUsage = critical, digitalSignature' \
+        'extendedKeyUsage = serverAuth' 'subjectAltName = DNS:localhost' >"$pg_tmp/server.ext"
+    local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+    if ! { openssl req -x509 "${ec[@]}" -keyout "$pg_tmp/ca.key" -out "$pg_tmp/ca.crt" -days 2 \
+            -subj '/CN=schema-tests throwaway CA' \
+            -addext 'basicConstraints = critical, CA:TRUE' -addext 'keyUsage = critical, keyCertSign, cRLSign' \
+        && openssl req -new "${ec[@]}" -keyout "$pg_tmp/server.key" -out "$pg_tmp/server.csr" -subj '/CN=localhost' \
+        && openssl x509 -req -in "$pg_tmp/server.csr" -CA "$pg_tmp/ca.crt" -CAkey "$pg_tmp/ca.key" \
+            -set_serial "0x$(openssl rand -hex 8)" -days 2 -extfile "$pg_tmp/server.ext" -out "$pg_tmp/server.crt"; \
+        } >"$pg_tmp/openssl.log" 2>&1; then
+        cat "$pg_tmp/openssl.log" >&2
+        die "openssl failed to make the test certificates"
+    fi
+    rm -f "$pg_tmp/ca.key" "$pg_tmp/server.csr" "$pg_tmp/server.ext"
+    chmod 0600 "$pg_tmp/server.key"
+    chmod 0644 "$pg_tmp/ca.crt" "$pg_tmp/server.crt"
+    if [[ "$(id -u)" -eq 0 ]]; then
+        chown postgres: "$pg_tmp/ca.crt" "$pg_tmp/server.crt" "$pg_tmp/server.key"
+    fi
 }
 
 ensure_cargo_component() { # $1 = cargo subcommand, $2 = rustup component
@@ -145,13 +192,15 @@ start_cluster() {
     # can be tested.
     printf 'local all all trust\nhost all schema_cli_password_test 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n' \
         >"$pg_tmp/data/pg_hba.conf"
+    # `host` lines accept TLS and plain connections alike.
+    make_tls_files
 
     local attempt port
     for attempt in 1 2 3 4 5; do
         port="$(pick_port)"
         log "starting PostgreSQL $version on port $port"
         if as_owner "$pg_bin/pg_ctl" -D "$pg_tmp/data" -l "$pg_tmp/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$pg_tmp/server.crt -c ssl_key_file=$pg_tmp/server.key" \
             start >"$pg_tmp/pg_ctl.log" 2>&1; then
             break
         fi
@@ -177,6 +226,7 @@ start_cluster() {
         waited=$((waited + 1))
     done
     export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+    export SCHEMA_TEST_SSLROOTCERT="$pg_tmp/ca.crt"
 }
 
 ensure_cargo_component fmt rustfmt
@@ -184,6 +234,9 @@ ensure_cargo_component clippy clippy
 
 if [[ -n "${DATABASE_URL:-}" ]]; then
     log "using the PostgreSQL server in DATABASE_URL"
+    if [[ -z "${SCHEMA_TEST_SSLROOTCERT:-}" ]]; then
+        log "SCHEMA_TEST_SSLROOTCERT is not set: the TLS tests note it and pass, or fail when CI is set"
+    fi
 else
     start_cluster
 fi
@@ -193,5 +246,5 @@ cargo fmt --all --check
 log "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 log "cargo test --workspace${*:+ $*}"
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"
 log "all checks passed"

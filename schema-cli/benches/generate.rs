@@ -9,10 +9,6 @@
 //! Run: `cargo bench -p schema-cli --bench generate`.
 
 #[path = "../../tests/tests/suite/fixtures/wide_schema.rs"]
-#[expect(
-    dead_code,
-    reason = "shared with the introspection benchmark; only wide_schema is used here"
-)]
 mod wide_schema;
 
 use std::fmt::Write as _;

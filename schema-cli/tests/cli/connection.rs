@@ -179,3 +179,45 @@ fn a_wrong_password_or_unknown_role_is_one_line_with_the_password_masked() {
         );
     });
 }
+
+/// The CA certificate of `scripts/test.sh`'s TLS-serving cluster, whose
+/// certificate names `localhost` only. Unset (a developer's own
+/// `DATABASE_URL`): a failure under CI, a note otherwise.
+fn tls_root_cert() -> Option<String> {
+    const VAR: &str = "SCHEMA_TEST_SSLROOTCERT";
+    let path = std::env::var(VAR).ok();
+    if path.is_none() {
+        let why =
+            format!("{VAR} is not set: run the tests through scripts/test.sh without DATABASE_URL");
+        if matches!(std::env::var("CI").as_deref(), Ok("true" | "1")) {
+            panic!("{why} (CI is set: the TLS tests must not be skipped)");
+        }
+        eprintln!("note: TLS test not run: {why}");
+    }
+    path
+}
+
+#[test]
+fn a_certificate_for_another_host_name_is_one_line_with_the_password_masked() {
+    let Some(root_cert) = tls_root_cert() else {
+        return;
+    };
+    block_on(async {
+        let db = fresh_database().await;
+        let config: tokio_postgres::Config = db.url().parse().expect("DATABASE_URL");
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let project = project("tls-host-name", "schema = \"schema.rs\"\n");
+        // The server's certificate names `localhost`, not 127.0.0.1.
+        let url = format!(
+            "postgres://postgres:s3cret@127.0.0.1:{port}/{}?sslmode=verify-full&sslrootcert={root_cert}",
+            db.name()
+        );
+        let output = project.run(&["status", "--url", &url]);
+        assert_one_line_exit_2(&output, "s3cret");
+        let output = output
+            .replace(&root_cert, "[CA]")
+            .replace(db.name(), "[DB]")
+            .replace(&format!(":{port}"), ":[PORT]");
+        insta::assert_snapshot!(output);
+    });
+}

@@ -1,7 +1,8 @@
 //! Connecting to PostgreSQL: a URL (or libpq key=value string) with
 //! `sslmode=disable|prefer|require|verify-ca|verify-full` honoured through
 //! rustls, a connect timeout, and one clear error when it fails — the URL
-//! always shown with its password masked.
+//! always shown with its password masked. As in libpq, a Unix socket never
+//! carries TLS, and `require` verifies the chain when `sslrootcert` is given.
 
 use std::fmt;
 use std::sync::Arc;
@@ -25,7 +26,8 @@ pub enum SslMode {
     Disable,
     /// TLS when the server offers it, plain otherwise (libpq's default).
     Prefer,
-    /// TLS, the certificate not verified.
+    /// TLS, the certificate not verified — unless `sslrootcert` is given:
+    /// then its chain is, as with `VerifyCa` (libpq's rule).
     Require,
     /// TLS, the certificate chain verified against the root certificates.
     VerifyCa,
@@ -103,7 +105,8 @@ impl ConnectOptions {
             reason,
         };
         let (rest, extracted) = extract_params(url, &["sslmode", "sslrootcert"]);
-        let ssl_mode = match extracted.iter().find(|(k, _)| k == "sslmode") {
+        // As in libpq, a key given twice takes its last value.
+        let ssl_mode = match extracted.iter().rev().find(|(k, _)| k == "sslmode") {
             None => SslMode::Prefer,
             Some((_, value)) => SslMode::parse(value).ok_or_else(|| {
                 bad(format!(
@@ -113,6 +116,7 @@ impl ConnectOptions {
         };
         let root_cert = extracted
             .into_iter()
+            .rev()
             .find(|(k, _)| k == "sslrootcert")
             .map(|(_, v)| v);
         let mut config: Config = rest.parse().map_err(|error: tokio_postgres::Error| {
@@ -126,7 +130,15 @@ impl ConnectOptions {
         if config.get_user().is_none() {
             return Err(bad("no user given".into()));
         }
+        // libpq never uses TLS over a Unix socket, whatever the sslmode (the
+        // server refuses it there): a socket-only target connects in plain.
+        let sockets_only = config.get_hostaddrs().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|host| matches!(host, Host::Unix(_)));
         config.ssl_mode(match ssl_mode {
+            _ if sockets_only => DriverSslMode::Disable,
             SslMode::Disable => DriverSslMode::Disable,
             SslMode::Prefer => DriverSslMode::Prefer,
             _ => DriverSslMode::Require,
@@ -190,7 +202,7 @@ impl ConnectOptions {
                     self.timeout.as_secs_f32()
                 )))
             }
-            Ok(Err(error)) => return Err(failed(describe(&error))),
+            Ok(Err(error)) => return Err(failed(self.describe(&error))),
             Ok(Ok(pair)) => pair,
         };
         tokio::spawn(async move {
@@ -201,17 +213,49 @@ impl ConnectOptions {
         Ok(client)
     }
 
+    /// [`describe`], plus what to do when the server's certificate was
+    /// signed by a CA that is not trusted.
+    fn describe(&self, error: &tokio_postgres::Error) -> String {
+        let mut reason = describe(error);
+        if let Some(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)) =
+            tls_error(error)
+        {
+            match &self.root_cert {
+                Some(path) => reason.push_str(&format!(
+                    " (the server's certificate is not signed by a CA of sslrootcert `{path}`)"
+                )),
+                None => reason.push_str(
+                    " (the server's certificate is not signed by a public CA: give its CA certificate with sslrootcert=PATH)",
+                ),
+            }
+        }
+        reason
+    }
+
+    /// What the server's certificate is checked against: `sslmode`, except
+    /// that `require` with an `sslrootcert` checks the chain as `verify-ca`
+    /// does (libpq's rule when a root certificate file is present).
+    fn verification(&self) -> SslMode {
+        match (self.ssl_mode, &self.root_cert) {
+            (SslMode::Require, Some(_)) => SslMode::VerifyCa,
+            (mode, _) => mode,
+        }
+    }
+
     fn tls_config(&self) -> Result<rustls::ClientConfig, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS setup: {e}"))?;
-        let roots = Arc::new(self.root_store()?);
-        let config = match self.ssl_mode {
-            SslMode::VerifyFull => builder.with_root_certificates(roots).with_no_client_auth(),
+        // Root certificates are read only when something is verified: with
+        // `disable` or `prefer`, an sslrootcert is not even opened.
+        let config = match self.verification() {
+            SslMode::VerifyFull => builder
+                .with_root_certificates(Arc::new(self.root_store()?))
+                .with_no_client_auth(),
             SslMode::VerifyCa => {
                 let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
-                    roots,
+                    Arc::new(self.root_store()?),
                     provider.clone(),
                 )
                 .build()
@@ -253,6 +297,27 @@ impl ConnectOptions {
 /// Connects to `url`: shorthand for [`ConnectOptions::parse`] + `connect`.
 pub async fn connect(url: &str) -> Result<Client, ConnectError> {
     ConnectOptions::parse(url)?.connect().await
+}
+
+/// The rustls error behind a failed TLS handshake, if that is what failed.
+fn tls_error(error: &tokio_postgres::Error) -> Option<&rustls::Error> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(found) = cause.downcast_ref::<rustls::Error>() {
+            return Some(found);
+        }
+        // tokio-rustls wraps the rustls error in an io::Error, whose
+        // `source` skips the wrapped error itself.
+        if let Some(found) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(found);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// One line for a driver error: the server's message for a database error
@@ -398,16 +463,67 @@ fn extract_params(url: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
         };
         return (rest, taken);
     }
-    let mut kept = Vec::new();
-    for part in url.split_whitespace() {
-        match part.split_once('=') {
-            Some((key, value)) if keys.contains(&key) => {
-                taken.push((key.to_owned(), value.trim_matches('\'').to_owned()))
-            }
-            _ => kept.push(part),
+    // Cut the taken pairs out and keep everything else byte for byte: quoted
+    // values (a password with two spaces) must reach the driver unchanged.
+    let mut rest = String::with_capacity(url.len());
+    let mut from = 0;
+    for (range, key, value) in key_value_pairs(url) {
+        if keys.contains(&key) {
+            rest.push_str(&url[from..range.start]);
+            from = range.end;
+            taken.push((key.to_owned(), value));
         }
     }
-    (kept.join(" "), taken)
+    rest.push_str(&url[from..]);
+    (rest.trim().to_owned(), taken)
+}
+
+/// The `key = value` pairs of a key=value connection string, by libpq's
+/// rules: a value is bare (up to whitespace) or single-quoted, and `\`
+/// escapes the next character in both. Each pair comes with its byte range
+/// and its value unquoted. Reading stops at the first malformed pair,
+/// leaving the rest for the driver to report.
+fn key_value_pairs(text: &str) -> Vec<(std::ops::Range<usize>, &str, String)> {
+    let mut pairs = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let skip_blanks = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        while chars.next_if(|(_, ch)| ch.is_whitespace()).is_some() {}
+    };
+    loop {
+        skip_blanks(&mut chars);
+        let Some(&(start, _)) = chars.peek() else {
+            break;
+        };
+        while chars
+            .next_if(|&(_, ch)| ch != '=' && !ch.is_whitespace())
+            .is_some()
+        {}
+        let key_end = chars.peek().map_or(text.len(), |&(i, _)| i);
+        skip_blanks(&mut chars);
+        if chars.next_if(|&(_, ch)| ch == '=').is_none() {
+            break;
+        }
+        skip_blanks(&mut chars);
+        let mut value = String::new();
+        let quoted = chars.next_if(|&(_, ch)| ch == '\'').is_some();
+        let mut end = text.len();
+        while let Some((i, ch)) = chars.next() {
+            match ch {
+                '\\' => value.extend(chars.next().map(|(_, next)| next)),
+                '\'' if quoted => {
+                    end = i + 1;
+                    break;
+                }
+                _ if !quoted && ch.is_whitespace() => {
+                    end = i;
+                    break;
+                }
+                _ => value.push(ch),
+            }
+        }
+        pairs.push((start..end, &text[start..key_end], value));
+    }
+    pairs
 }
 
 fn percent_decode(text: &str) -> String {
@@ -596,5 +712,106 @@ mod tests {
         let error = ConnectOptions::parse("postgres://me:pw@db:notaport/app").expect_err("port");
         assert!(!error.to_string().contains("pw@"), "{error}");
         assert!(!error.to_string().contains('\n'), "{error}");
+    }
+
+    #[test]
+    fn key_value_strings_keep_quoted_values_intact() {
+        let options = ConnectOptions::parse(
+            "host=db user=me password='a  b\\' c' sslrootcert = '/my certs/ca.crt' sslmode=verify-ca dbname=app",
+        )
+        .expect("valid");
+        assert_eq!(options.config().get_password(), Some(&b"a  b' c"[..]));
+        assert_eq!(options.config().get_dbname(), Some("app"));
+        assert_eq!(options.root_cert.as_deref(), Some("/my certs/ca.crt"));
+        assert_eq!(options.ssl_mode, SslMode::VerifyCa);
+
+        // `sslmode=` inside a quoted value is part of that value.
+        let options =
+            ConnectOptions::parse("host=db user=me password='x sslmode=disable'").expect("valid");
+        assert_eq!(options.ssl_mode, SslMode::Prefer);
+        assert_eq!(
+            options.config().get_password(),
+            Some(&b"x sslmode=disable"[..])
+        );
+    }
+
+    #[test]
+    fn the_last_sslmode_and_sslrootcert_win() {
+        for url in [
+            "postgres://me@db/app?sslmode=disable&sslrootcert=a&sslmode=verify-full&sslrootcert=b",
+            "host=db user=me sslmode=disable sslrootcert=a sslmode=verify-full sslrootcert=b",
+        ] {
+            let options = ConnectOptions::parse(url).expect("valid");
+            assert_eq!(options.ssl_mode, SslMode::VerifyFull, "{url}");
+            assert_eq!(options.root_cert.as_deref(), Some("b"), "{url}");
+        }
+    }
+
+    #[test]
+    fn require_with_sslrootcert_verifies_the_chain() {
+        let verification = |url: &str| ConnectOptions::parse(url).expect("valid").verification();
+        assert_eq!(
+            verification("postgres://me@db/app?sslmode=require"),
+            SslMode::Require
+        );
+        assert_eq!(
+            verification("postgres://me@db/app?sslmode=require&sslrootcert=/ca.crt"),
+            SslMode::VerifyCa
+        );
+        assert_eq!(
+            verification("postgres://me@db/app?sslmode=verify-full&sslrootcert=/ca.crt"),
+            SslMode::VerifyFull
+        );
+        assert_eq!(
+            verification("postgres://me@db/app?sslrootcert=/ca.crt"),
+            SslMode::Prefer
+        );
+    }
+
+    #[test]
+    fn sslrootcert_is_read_only_when_something_is_verified() {
+        let tls = |mode: &str| {
+            ConnectOptions::parse(&format!(
+                "postgres://me@db/app?sslmode={mode}&sslrootcert=/nonexistent/ca.crt"
+            ))
+            .expect("valid")
+            .tls_config()
+        };
+        for mode in ["disable", "prefer"] {
+            assert!(tls(mode).is_ok(), "{mode}");
+        }
+        for mode in ["require", "verify-ca", "verify-full"] {
+            let error = tls(mode).expect_err(mode);
+            assert!(
+                error.starts_with("cannot read sslrootcert `/nonexistent/ca.crt`"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn unix_sockets_never_use_tls() {
+        let driver_mode = |url: &str| {
+            ConnectOptions::parse(url)
+                .expect("valid")
+                .config()
+                .get_ssl_mode()
+        };
+        for mode in ["disable", "prefer", "require", "verify-ca", "verify-full"] {
+            assert_eq!(
+                driver_mode(&format!("host=/run/postgresql user=me sslmode={mode}")),
+                DriverSslMode::Disable,
+                "{mode}"
+            );
+        }
+        // A TCP host among them still gets the sslmode asked for.
+        assert_eq!(
+            driver_mode("host=/run/postgresql,db user=me sslmode=verify-full"),
+            DriverSslMode::Require
+        );
+        assert_eq!(
+            driver_mode("postgres://me@db/app?sslmode=require"),
+            DriverSslMode::Require
+        );
     }
 }

@@ -11,3 +11,4 @@ mod introspect;
 mod names;
 mod pg_harness;
 mod runtime;
+mod tls;
