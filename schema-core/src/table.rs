@@ -23,6 +23,29 @@ pub trait Table: Sized + 'static {
     /// The PostgreSQL enum types the table's columns use, for
     /// [`crate::SchemaBuilder`] to include alongside the table.
     const ENUMS: &'static [&'static model::Enum];
+
+    /// `SELECT` whole rows of this table (see [`crate::query`]).
+    fn select() -> crate::query::Select<Self> {
+        crate::query::select()
+    }
+
+    /// `INSERT` one whole row of this table.
+    fn insert(row: Self) -> crate::query::Insert<Self>
+    where
+        Self: crate::query::RowValues,
+    {
+        crate::query::insert(row)
+    }
+
+    /// `UPDATE` rows of this table; runs only after `.filter(…)` or `.all_rows()`.
+    fn update() -> crate::query::Update<Self> {
+        crate::query::update()
+    }
+
+    /// `DELETE` rows of this table; runs only after `.filter(…)` or `.all_rows()`.
+    fn delete() -> crate::query::Delete<Self> {
+        crate::query::delete()
+    }
 }
 
 /// A Rust enum mapped to a PostgreSQL enum type by `#[pg_enum]`.
@@ -263,6 +286,9 @@ pub const fn __has_label(enum_type: &model::Enum, label: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct SchemaBuilder {
     schema: model::Schema,
+    /// (schema, name) of the tables and enums added, so adding stays linear.
+    tables: std::collections::HashSet<(String, String)>,
+    enums: std::collections::HashSet<(String, String)>,
 }
 
 impl SchemaBuilder {
@@ -286,7 +312,10 @@ impl SchemaBuilder {
     /// Adds a table model and its enums (for code that holds models, not types).
     pub fn add_table(&mut self, table: &model::Table, enums: &[&model::Enum]) {
         self.add_namespace(&table.schema);
-        if self.schema.table(&table.schema, &table.name).is_none() {
+        if self
+            .tables
+            .insert((table.schema.to_string(), table.name.to_string()))
+        {
             self.schema.tables.push(table.clone());
         }
         for enum_type in enums {
@@ -298,9 +327,8 @@ impl SchemaBuilder {
     pub fn add_enum(&mut self, enum_type: &model::Enum) {
         self.add_namespace(&enum_type.schema);
         if self
-            .schema
-            .enum_type(&enum_type.schema, &enum_type.name)
-            .is_none()
+            .enums
+            .insert((enum_type.schema.to_string(), enum_type.name.to_string()))
         {
             self.schema.enums.push(enum_type.clone());
         }

@@ -127,10 +127,11 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The migrations on disk, snapshots checked; none when the folder does not
-/// exist yet.
+/// The migrations on disk; none when the folder does not exist yet.
 fn read_migrations(dir: &Path) -> anyhow::Result<Vec<Migration>> {
-    match migrations::read_dir(dir) {
+    // Only the newest snapshot is needed (read whole below); `check`
+    // verifies the chain of all of them.
+    match migrations::read_dir_for_apply(dir) {
         Ok(list) => Ok(list),
         Err(migrations::ReadError::NoFolder { .. }) => Ok(Vec::new()),
         Err(error) => {

@@ -28,9 +28,10 @@
 //!    name);
 //! 4. drop tables;
 //! 5. rename tables and columns (and their owned sequences);
-//! 6. drop columns, generation expressions, and generated columns to be
-//!    added back; recreate enums whose labels were dropped or reordered
-//!    (the old type set aside);
+//! 6. drop generation expressions and generated columns (dropped, or to
+//!    be added back), then the other columns (a generated column depends
+//!    on the columns it reads); recreate enums whose labels were dropped
+//!    or reordered (the old type set aside);
 //! 7. create tables, add columns, alter columns; add generated columns
 //!    back, after the columns they read;
 //! 8. drop enums and the types set aside;
@@ -245,6 +246,7 @@ struct Phases {
     drop_constraints: Vec<Change>,
     drop_tables: Vec<Change>,
     renames: Vec<Change>,
+    drop_generated: Vec<Change>,
     drop_columns: Vec<Change>,
     recreate_enums: Vec<Change>,
     create_tables: Vec<Change>,
@@ -267,6 +269,7 @@ impl Phases {
             self.drop_constraints,
             self.drop_tables,
             self.renames,
+            self.drop_generated,
             self.drop_columns,
             self.recreate_enums,
             self.create_tables,
@@ -293,6 +296,9 @@ fn key(schema: &str, name: &str) -> Key {
 struct Differ<'a> {
     old: &'a Schema,
     new: &'a Schema,
+    /// (schema, name) → table, for lookups that stay cheap at 10,000 tables.
+    old_tables: std::collections::HashMap<(&'a str, &'a str), &'a Table>,
+    new_tables: std::collections::HashMap<(&'a str, &'a str), &'a Table>,
     hints: &'a Hints,
     out: Phases,
     renames: Hints,
@@ -325,9 +331,18 @@ struct Differ<'a> {
 
 impl<'a> Differ<'a> {
     fn new(old: &'a Schema, new: &'a Schema, hints: &'a Hints) -> Self {
+        let index = |schema: &'a Schema| {
+            schema
+                .tables
+                .iter()
+                .map(|t| ((&*t.schema, &*t.name), t))
+                .collect::<std::collections::HashMap<_, _>>()
+        };
         Differ {
             old,
             new,
+            old_tables: index(old),
+            new_tables: index(new),
             hints,
             out: Phases::default(),
             renames: Hints::default(),
@@ -371,14 +386,16 @@ impl<'a> Differ<'a> {
     }
 
     fn old_table(&self, key: &Key) -> &'a Table {
-        self.old
-            .table(&key.0, &key.1)
+        self.old_tables
+            .get(&(key.0.as_str(), key.1.as_str()))
+            .copied()
             .unwrap_or_else(|| unreachable!("matched tables exist"))
     }
 
     fn new_table(&self, key: &Key) -> &'a Table {
-        self.new
-            .table(&key.0, &key.1)
+        self.new_tables
+            .get(&(key.0.as_str(), key.1.as_str()))
+            .copied()
             .unwrap_or_else(|| unreachable!("matched tables exist"))
     }
 
@@ -916,10 +933,17 @@ impl<'a> Differ<'a> {
                         });
                     }
                 }
-                None => self.out.drop_columns.push(Change::DropColumn {
-                    table: new_ref.clone(),
-                    column: column.name.clone(),
-                }),
+                None => {
+                    let drop = Change::DropColumn {
+                        table: new_ref.clone(),
+                        column: column.name.clone(),
+                    };
+                    if column.generated.is_some() {
+                        self.out.drop_generated.push(drop);
+                    } else {
+                        self.out.drop_columns.push(drop);
+                    }
+                }
             }
         }
         let reverse: BTreeMap<&str, &str> =
@@ -1044,18 +1068,17 @@ impl<'a> Differ<'a> {
             .recreated_columns
             .contains(&(old_key.clone(), old.name.to_string()))
         {
-            let drop = if old.generated.is_some() {
-                Change::DropGeneratedColumn {
+            if old.generated.is_some() {
+                self.out.drop_generated.push(Change::DropGeneratedColumn {
                     table: table.clone(),
                     column: name.clone(),
-                }
+                });
             } else {
-                Change::DropColumn {
+                self.out.drop_columns.push(Change::DropColumn {
                     table: table.clone(),
                     column: name.clone(),
-                }
-            };
-            self.out.drop_columns.push(drop);
+                });
+            }
             self.deferred_columns.push(Change::AddColumn {
                 table: table.clone(),
                 column: without_hints(new),
@@ -1063,8 +1086,8 @@ impl<'a> Differ<'a> {
             return;
         }
         if old.generated.is_some() && new.generated.is_none() {
-            // Before any input of the expression changes type.
-            self.out.drop_columns.push(Change::DropExpression {
+            // Before any input of the expression changes type or goes.
+            self.out.drop_generated.push(Change::DropExpression {
                 table: table.clone(),
                 column: name.clone(),
             });
