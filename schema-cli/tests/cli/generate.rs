@@ -367,3 +367,40 @@ fn the_readme_main_command_generates_the_vitaes_migration() {
     insta::assert_snapshot!("vitaes_up", read(&dir.join("up.sql")));
     assert!(project.run(&["generate"]).contains("nothing to generate"));
 }
+
+/// In a terminal, a look-alike rename is asked about (dialoguer); answering
+/// yes renames. The terminal is `script(1)` from util-linux, part of every
+/// Debian system.
+#[test]
+fn in_a_terminal_renames_are_asked() {
+    let project = project("generate-prompt", V1);
+    project.run(&["generate"]);
+    project.file("schema.rs", &V1.replace("nickname", "handle"));
+    let command = format!("{} generate", env!("CARGO_BIN_EXE_schema-cli"));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(&project.dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs the CLI in a terminal");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    {
+        use std::io::Write as _;
+        let stdin = child.stdin.as_mut().expect("stdin");
+        stdin.write_all(b"y\n").expect("answer");
+    }
+    let output = child.wait_with_output().expect("finishes");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("Was column `user.nickname` renamed to `handle`?"),
+        "{screen}"
+    );
+    let newest = folders(&project.dir.join("migrations"))
+        .pop()
+        .expect("a migration");
+    assert_eq!(
+        read(&newest.join("up.sql")),
+        "ALTER TABLE \"public\".\"user\" RENAME COLUMN \"nickname\" TO \"handle\";\n"
+    );
+}
