@@ -29,6 +29,8 @@ struct RawConfig {
     migrations_table: Option<String>,
     #[serde(default)]
     schema_filter: Option<Vec<String>>,
+    #[serde(default)]
+    renamed_schemas: std::collections::BTreeMap<String, String>,
 }
 
 fn default_out() -> String {
@@ -55,6 +57,8 @@ pub struct Config {
     /// The namespaces `push` and `pull` manage; `None`: those the code uses,
     /// and `public`.
     pub schema_filter: Option<Vec<String>>,
+    /// Namespace renames, new name → old name (`renamed_schemas`).
+    pub renamed_schemas: std::collections::BTreeMap<String, String>,
 }
 
 /// The environment variable (and `.env` key) holding the database URL.
@@ -210,6 +214,7 @@ pub fn parse(path: &Path, text: &str) -> anyhow::Result<Config> {
         url: raw.url,
         migrations_table: raw.migrations_table,
         schema_filter: raw.schema_filter,
+        renamed_schemas: raw.renamed_schemas,
     })
 }
 

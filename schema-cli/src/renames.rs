@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _};
-use schema_core::diff::{self, ColumnRename, Hints, Rename, RenameCandidate, TableRef};
+use schema_core::diff::{
+    self, ColumnRename, Hints, Rename, RenameCandidate, SchemaRename, TableRef,
+};
 use schema_core::model::{Schema, DEFAULT_SCHEMA};
 
 use crate::Outcome;
@@ -27,8 +29,12 @@ pub struct RenameArgs {
     /// was really dropped (its data goes), not renamed.
     #[arg(long = "not-renamed", value_name = "[SCHEMA.]TABLE[.COLUMN]")]
     not_renamed: Vec<String>,
-    /// A file of answers: one `--rename-table …`, `--rename-column …` or
-    /// `--not-renamed …` per line (`#` comments allowed).
+    /// Answer: the namespace `OLD` is now `NEW` (also `renamed_schemas` in
+    /// schema.toml).
+    #[arg(long = "rename-schema", value_name = "OLD=NEW")]
+    rename_schemas: Vec<String>,
+    /// A file of answers: one `--rename-table …`, `--rename-column …`,
+    /// `--rename-schema …` or `--not-renamed …` per line (`#` comments allowed).
     #[arg(long, value_name = "PATH")]
     answers: Option<PathBuf>,
 }
@@ -99,6 +105,7 @@ fn answer_flag(candidate: &RenameCandidate, rename: bool) -> String {
 pub struct Answers {
     tables: Vec<Rename>,
     columns: Vec<ColumnRename>,
+    schemas: Vec<SchemaRename>,
     not_renamed: Vec<Vec<String>>,
 }
 
@@ -114,6 +121,9 @@ impl Answers {
         }
         for value in &args.not_renamed {
             answers.add("--not-renamed", value)?;
+        }
+        for value in &args.rename_schemas {
+            answers.add("--rename-schema", value)?;
         }
         if let Some(path) = &args.answers {
             let text = std::fs::read_to_string(path)
@@ -171,9 +181,28 @@ impl Answers {
                 });
             }
             "--not-renamed" => self.not_renamed.push(split_path(value)),
-            other => bail!("unknown answer `{other}`: expected --rename-table, --rename-column or --not-renamed"),
+            "--rename-schema" => {
+                let (from, to) = value
+                    .split_once('=')
+                    .filter(|(from, to)| !from.is_empty() && !to.is_empty())
+                    .ok_or_else(|| anyhow!("`--rename-schema {value}`: expected `OLD=NEW`"))?;
+                self.rename_schema(from, to);
+            }
+            other => bail!("unknown answer `{other}`: expected --rename-table, --rename-column, --rename-schema or --not-renamed"),
         }
         Ok(())
+    }
+
+    /// Records a namespace rename (from schema.toml's `renamed_schemas` or
+    /// `--rename-schema`).
+    pub fn rename_schema(&mut self, from: &str, to: &str) {
+        let rename = SchemaRename {
+            from: from.to_owned(),
+            to: to.to_owned(),
+        };
+        if !self.schemas.contains(&rename) {
+            self.schemas.push(rename);
+        }
     }
 
     /// The hints for a diff: renames as given; a `--not-renamed` object turns
@@ -185,6 +214,7 @@ impl Answers {
             &Hints {
                 tables: self.tables.clone(),
                 columns: self.columns.clone(),
+                schemas: self.schemas.clone(),
                 ..Hints::default()
             },
         );
@@ -198,6 +228,7 @@ impl Answers {
             columns: self.columns.clone(),
             enums: Vec::new(),
             not_renames,
+            schemas: self.schemas.clone(),
         }
     }
 

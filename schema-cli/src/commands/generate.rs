@@ -57,6 +57,9 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     };
 
     let mut answers = Answers::from_args(&args.renames)?;
+    for (to, from) in &config.renamed_schemas {
+        answers.rename_schema(from, to);
+    }
     let forward = loop {
         let hints = answers.hints(&previous, &schema);
         let forward = diff::diff(&previous, &schema, &hints);

@@ -52,6 +52,9 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let live = live.aligned_to(&code);
 
     let mut answers = Answers::from_args(&args.renames)?;
+    for (to, from) in &config.renamed_schemas {
+        answers.rename_schema(from, to);
+    }
     let plan = loop {
         let hints = answers.hints(&live, &code);
         let plan = diff::diff(&live, &code, &hints);

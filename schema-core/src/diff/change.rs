@@ -66,6 +66,13 @@ pub enum Change {
         /// Namespace.
         name: String,
     },
+    /// `ALTER SCHEMA … RENAME TO` (everything in it follows).
+    RenameSchema {
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
     /// `DROP SCHEMA` (never `CASCADE`: unmanaged objects are never dropped).
     DropSchema {
         /// Namespace.
@@ -446,7 +453,7 @@ impl Change {
                     crate::types::type_sql(&from.sql_type, from.array_dims),
                     crate::types::type_sql(&to.sql_type, to.array_dims),
                 );
-                if from.array_dims > to.array_dims {
+                if from.array_dims > 0 && to.array_dims == 0 {
                     Some(format!(
                         "changes `{table}.{column}` from {from_sql} to {to_sql}: only the first element of each array is kept"
                     ))
@@ -570,9 +577,11 @@ fn uses_label(change: &Change, enum_type: &SqlType, value: &str) -> bool {
 /// information: anything but a conversion known to keep every value
 /// (integer widening, longer strings, more precision, anything to text,
 /// a scalar wrapped into an array, …). Serial types are compared by their
-/// integer type.
+/// integer type. Between two array types only the element types count:
+/// PostgreSQL does not enforce declared dimensions, so `int[][]` and
+/// `int[]` hold the same values.
 pub fn narrowing(from: &ColumnType, to: &ColumnType) -> bool {
-    if from.array_dims > to.array_dims {
+    if from.array_dims > 0 && to.array_dims == 0 {
         return true;
     }
     let base = |t: &SqlType| t.serial_base().unwrap_or_else(|| t.clone());

@@ -65,6 +65,18 @@ pub struct Hints {
     pub enums: Vec<Rename>,
     /// Look-alikes that are really a drop and an add.
     pub not_renames: Vec<RenameCandidate>,
+    /// Namespaces renamed, `from` → `to` (declared in schema.toml, as code
+    /// has no item for a namespace).
+    pub schemas: Vec<SchemaRename>,
+}
+
+/// A namespace rename.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SchemaRename {
+    /// Old name.
+    pub from: String,
+    /// New name.
+    pub to: String,
 }
 
 /// A rename within a namespace.
@@ -194,8 +206,29 @@ impl Diff {
                 None => table.clone(),
             }
         };
+        // Renames are recorded under the new namespace names; the reverse
+        // diff renames namespaces back first, so it names them the old way.
+        let old_namespace = |schema: &str| -> String {
+            self.renames
+                .schemas
+                .iter()
+                .find(|r| r.to == schema)
+                .map_or_else(|| schema.to_owned(), |r| r.from.clone())
+        };
+        let table_new_name = |table: &TableRef| -> TableRef {
+            let table = table_new_name(table);
+            TableRef {
+                schema: Cow::Owned(old_namespace(&table.schema)),
+                name: table.name,
+            }
+        };
+        let reversed = |rename: &Rename| -> Rename {
+            let mut rename = rename.reversed();
+            rename.schema = old_namespace(&rename.schema);
+            rename
+        };
         Hints {
-            tables: self.renames.tables.iter().map(Rename::reversed).collect(),
+            tables: self.renames.tables.iter().map(reversed).collect(),
             columns: self
                 .renames
                 .columns
@@ -206,7 +239,16 @@ impl Diff {
                     to: c.from.clone(),
                 })
                 .collect(),
-            enums: self.renames.enums.iter().map(Rename::reversed).collect(),
+            enums: self.renames.enums.iter().map(reversed).collect(),
+            schemas: self
+                .renames
+                .schemas
+                .iter()
+                .map(|r| SchemaRename {
+                    from: r.to.clone(),
+                    to: r.from.clone(),
+                })
+                .collect(),
             not_renames: Vec::new(),
         }
     }
@@ -231,9 +273,66 @@ impl Rename {
 pub fn diff(old: &Schema, new: &Schema, hints: &Hints) -> Diff {
     let mut old = old.clone();
     let mut new = new.clone();
+    let mut renamed = Vec::new();
+    for rename in &hints.schemas {
+        let in_old = |schema: &Schema, name: &str| {
+            schema.namespaces.iter().any(|n| n == name)
+                || schema.tables.iter().any(|t| t.schema == name)
+                || schema.enums.iter().any(|e| e.schema == name)
+        };
+        if rename.from != rename.to
+            && rename.from != DEFAULT_SCHEMA
+            && in_old(&old, &rename.from)
+            && !in_old(&new, &rename.from)
+            && !in_old(&old, &rename.to)
+        {
+            rename_namespace(&mut old, &rename.from, &rename.to);
+            renamed.push(rename.clone());
+        }
+    }
     old.normalize();
     new.normalize();
-    Differ::new(&old, &new, hints).run()
+    let mut result = Differ::new(&old, &new, hints).run();
+    let mut changes: Vec<Change> = renamed
+        .iter()
+        .map(|r| Change::RenameSchema {
+            from: r.from.clone(),
+            to: r.to.clone(),
+        })
+        .collect();
+    changes.append(&mut result.changes);
+    result.changes = changes;
+    result.renames.schemas = renamed;
+    result
+}
+
+/// Moves everything of namespace `from` to `to` in the model, as `ALTER
+/// SCHEMA … RENAME` does in the database.
+fn rename_namespace(schema: &mut Schema, from: &str, to: &str) {
+    let rename = |name: &mut Str| {
+        if *name == from {
+            *name = Cow::Owned(to.to_owned());
+        }
+    };
+    for namespace in &mut schema.namespaces {
+        if namespace == from {
+            to.clone_into(namespace);
+        }
+    }
+    for enum_type in &mut schema.enums {
+        rename(&mut enum_type.schema);
+    }
+    for table in &mut schema.tables {
+        rename(&mut table.schema);
+        for column in table.columns.to_mut() {
+            if let SqlType::Enum { schema, .. } = &mut column.sql_type {
+                rename(schema);
+            }
+        }
+        for fk in table.foreign_keys.to_mut() {
+            rename(&mut fk.references_schema);
+        }
+    }
 }
 
 /// Changes collected per phase, concatenated at the end.

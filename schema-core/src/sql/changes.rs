@@ -97,36 +97,68 @@ fn qualified(schema: &str, name: &str) -> String {
     w.finish().0
 }
 
-/// `SELECT setval(…)` moving a column's sequence past the values it holds.
-fn sequence_past_max(table: &TableRef, column: &str, start: Option<i64>) -> String {
+/// `SELECT setval(…)` moving a column's sequence past the values it holds:
+/// its next value is the sequence's first (`start`) or, when the column
+/// already holds values beyond it, the one after them (above the largest
+/// going up, below the smallest going down).
+fn sequence_past_values(table: &TableRef, column: &str, start: i64, ascending: bool) -> String {
+    let (greatest, aggregate, step) = if ascending {
+        ("GREATEST", "max", "+ 1")
+    } else {
+        ("LEAST", "min", "- 1")
+    };
     let mut w = SqlWriter::<()>::new();
     w.push_sql("SELECT setval(pg_get_serial_sequence(")
         .push_sql(&table_name_literal(table))
         .push_sql(", ")
         .push_literal(column)
-        .push_sql("), GREATEST(COALESCE((SELECT max(")
+        .push_sql("), ")
+        .push_sql(greatest)
+        .push_sql("(COALESCE((SELECT ")
+        .push_sql(aggregate)
+        .push_sql("(")
         .push_ident(column)
         .push_sql(") FROM ")
         .push_qualified(&table.schema, &table.name)
-        .push_sql("), 0) + 1, ")
-        .push_sql(&start.unwrap_or(1).to_string())
+        .push_sql("), 0) ")
+        .push_sql(step)
+        .push_sql(", ")
+        .push_sql(&start.to_string())
         .push_sql("), false);");
     w.finish().0
+}
+
+/// The first value of an identity's sequence: `START`, or PostgreSQL's
+/// default, the minimum going up and the maximum going down.
+fn identity_start(identity: &Identity) -> (i64, bool) {
+    let ascending = identity.increment.unwrap_or(1) > 0;
+    let start = identity.start.unwrap_or(if ascending {
+        identity.min_value.unwrap_or(1)
+    } else {
+        identity.max_value.unwrap_or(-1)
+    });
+    (start, ascending)
 }
 
 /// The `USING` expression that converts a column to a new type. Always
 /// given: PostgreSQL refuses conversions it cannot do implicitly (text to
 /// integer, anything to an enum) without one. Rules:
 /// - a scalar becoming an array is wrapped (`ARRAY[x]`, NULL stays NULL);
-///   an array becoming a scalar keeps its first element;
+///   an array becoming a scalar keeps its first element; an array of
+///   other declared dimensions is cast as it is (PostgreSQL does not
+///   enforce declared dimensions: `int[]` and `int[][]` are one type, and
+///   `x[1]` of a two-dimensional array is NULL);
 /// - enums convert through `text` (unless one side is text already);
 /// - booleans and numbers convert through `integer`, the one number type
 ///   PostgreSQL casts to and from `boolean`; a number becomes a boolean as
 ///   `x <> 0`;
-/// - anything else is a plain cast (every type casts to and from text).
+/// - anything else is a plain cast where PostgreSQL has one (see
+///   [`has_cast`]), and goes through `text` where it has none (`smallint`
+///   to `bytea`, `uuid` to `inet`, …): every type converts to and from
+///   text.
 fn using(column: &str, from: &ColumnType, to: &ColumnType) -> String {
     let ident = quote_ident(column);
-    if from.array_dims < to.array_dims {
+    if from.array_dims == 0 && to.array_dims > 0 {
         let element = ColumnType {
             sql_type: to.sql_type.clone(),
             array_dims: from.array_dims,
@@ -137,7 +169,7 @@ fn using(column: &str, from: &ColumnType, to: &ColumnType) -> String {
         }
         return format!("CASE WHEN {ident} IS NULL THEN NULL ELSE {wrapped} END");
     }
-    if from.array_dims > to.array_dims {
+    if from.array_dims > 0 && to.array_dims == 0 {
         let first = format!(
             "({ident}){}",
             "[1]".repeat(usize::from(from.array_dims - to.array_dims))
@@ -194,7 +226,63 @@ fn same_dims_conversion(expression: &str, from: &ColumnType, to: &ColumnType) ->
                 through(SqlType::Integer)
             }
         }
-        _ => format!("{expression}::{target}"),
+        (a, b) if has_cast(a, b) => format!("{expression}::{target}"),
+        _ => through(SqlType::Text),
+    }
+}
+
+/// Whether PostgreSQL casts `a` to `b` directly: a cast of `pg_cast`
+/// between the model's types, or the conversion through input and output
+/// functions every type has to and from the string types. Serial types
+/// stand for their integer type; unknown types are left to the server.
+fn has_cast(a: &SqlType, b: &SqlType) -> bool {
+    use SqlType::*;
+    let string = |t: &SqlType| matches!(t, Text | Varchar { .. } | Char { .. });
+    let base = |t: &SqlType| t.serial_base().unwrap_or_else(|| t.clone());
+    let (a, b) = (base(a), base(b));
+    if a == b || string(&a) || string(&b) || (a.is_numeric() && b.is_numeric()) {
+        return true;
+    }
+    match (&a, &b) {
+        (Boolean, Integer) | (Integer, Boolean) => true,
+        (Json, Jsonb) | (Jsonb, Json | Boolean) => true,
+        (Jsonb, b) => b.is_numeric(),
+        (Date, Timestamp { .. }) | (Timestamp { .. }, Date | Timestamp { .. }) => true,
+        (
+            Timestamp {
+                with_time_zone: false,
+                ..
+            },
+            Time {
+                with_time_zone: false,
+                ..
+            },
+        ) => true,
+        (
+            Timestamp {
+                with_time_zone: true,
+                ..
+            },
+            Time { .. },
+        ) => true,
+        (Time { .. }, Time { .. }) => true,
+        (
+            Time {
+                with_time_zone: false,
+                ..
+            },
+            Interval,
+        )
+        | (
+            Interval,
+            Time {
+                with_time_zone: false,
+                ..
+            },
+        ) => true,
+        (Inet, Cidr) | (Cidr, Inet) => true,
+        (Other { .. }, _) | (_, Other { .. }) => true,
+        _ => false,
     }
 }
 
@@ -322,6 +410,11 @@ fn recreate_enum(
 pub fn change_sql(change: &Change) -> Vec<String> {
     match change {
         Change::CreateSchema { name } => vec![format!("CREATE SCHEMA {};", quote_ident(name))],
+        Change::RenameSchema { from, to } => vec![format!(
+            "ALTER SCHEMA {} RENAME TO {};",
+            quote_ident(from),
+            quote_ident(to)
+        )],
         Change::DropSchema { name } => vec![format!("DROP SCHEMA {};", quote_ident(name))],
         Change::CreateEnum(enum_type) => vec![ddl::create_enum(enum_type)],
         Change::DropEnum { schema, name } | Change::DropReplacedEnum { schema, name } => {
@@ -442,7 +535,11 @@ pub fn change_sql(change: &Change) -> Vec<String> {
             let mut w = alter_column(table, column);
             w.push_sql("ADD");
             ddl::push_identity(&mut w, identity);
-            vec![done(w), sequence_past_max(table, column, identity.start)]
+            let (start, ascending) = identity_start(identity);
+            vec![
+                done(w),
+                sequence_past_values(table, column, start, ascending),
+            ]
         }
         Change::AlterIdentity {
             table,
@@ -482,7 +579,7 @@ pub fn change_sql(change: &Change) -> Vec<String> {
                     owner.sql()
                 ),
                 done(w),
-                sequence_past_max(table, column, None),
+                sequence_past_values(table, column, 1, true),
             ]
         }
         Change::DropSerial { table, column } => {
@@ -632,6 +729,22 @@ mod tests {
                 r#"CASE WHEN "c" IS NULL THEN NULL ELSE ARRAY["c"::bigint] END"#,
             ),
             (ty(Integer, 1), ty(Integer, 0), r#"("c")[1]"#),
+            (ty(SmallInt, 0), ty(Bytea, 0), r#""c"::text::bytea"#),
+            (ty(Uuid, 1), ty(Inet, 1), r#""c"::text[]::inet[]"#),
+            (
+                ty(Date, 0),
+                ty(
+                    Timestamp {
+                        precision: None,
+                        with_time_zone: true,
+                    },
+                    0,
+                ),
+                r#""c"::timestamp with time zone"#,
+            ),
+            (ty(Integer, 2), ty(Integer, 0), r#"("c")[1][1]"#),
+            (ty(SmallInt, 1), ty(BigInt, 2), r#""c"::bigint[][]"#),
+            (ty(BigInt, 2), ty(SmallInt, 1), r#""c"::smallint[]"#),
             (ty(Text, 1), ty(Integer, 0), r#"("c")[1]::integer"#),
         ];
         for (from, to, expected) in cases {

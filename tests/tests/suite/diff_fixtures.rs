@@ -91,7 +91,20 @@ fn check_case(dir: &Path) -> Option<(Schema, Schema, diff::Diff, diff::Diff)> {
         .to_owned();
     let before = parse(&dir.join("before.rs"));
     let after = parse(&dir.join("after.rs"));
-    let forward = diff::diff(&before, &after, &Hints::default());
+    // `renamed_schemas.txt`: `old=new` lines, as `renamed_schemas` in schema.toml.
+    let hints = Hints {
+        schemas: std::fs::read_to_string(dir.join("renamed_schemas.txt"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .map(|(from, to)| diff::SchemaRename {
+                from: from.trim().to_owned(),
+                to: to.trim().to_owned(),
+            })
+            .collect(),
+        ..Hints::default()
+    };
+    let forward = diff::diff(&before, &after, &hints);
 
     let expected_candidates = dir.join("expect_candidates.txt");
     if expected_candidates.is_file() {
