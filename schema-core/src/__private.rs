@@ -14,10 +14,13 @@ pub use crate::model::{
     IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, RenamedValue, SqlType,
     Table as TableModel, Unique,
 };
+pub use crate::query::{__param as param, RowValues, Value};
 pub use crate::table::{
     __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,
 };
 pub use crate::{Column, PgEnum, Table};
+pub use std::boxed::Box;
+pub use std::vec::Vec;
 
 #[cfg(feature = "postgres")]
 pub use crate::pg::__private::*;

@@ -6,6 +6,8 @@
 //! - [`normalize`]: one form for defaults, identities and SQL expressions,
 //!   shared by the parser and introspection; schema comparison by meaning;
 //! - [`sql`]: the one SQL writer and DDL rendering;
+//! - [`query`]: typed select / insert / update / delete over the column
+//!   accessors, executed with tokio-postgres under feature `postgres`;
 //! - [`Table`], [`Column`], [`PgEnum`]: what `#[table]` and `#[pg_enum]` implement;
 //! - `syntax` (feature `syntax`): the one parser from `#[table]` items to the model;
 //! - `migrations` (feature `migrations`): reading migration folders;
@@ -15,6 +17,7 @@ pub mod diff;
 pub mod model;
 pub mod naming;
 pub mod normalize;
+pub mod query;
 pub mod sql;
 pub mod types;
 

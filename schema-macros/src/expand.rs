@@ -553,9 +553,10 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     });
 
     // A text default on an enum column must be one of its labels: checked by
-    // const evaluation, under the field's type.
+    // const evaluation, under the field's type. (An enum array's default is
+    // an array literal such as `"{}"`, which the server checks.)
     let label_checks = def.fields.iter().zip(table.columns.iter()).filter_map(|(f, c)| {
-        let ty = f.enum_type.as_ref()?;
+        let ty = f.enum_type.as_ref().filter(|_| c.array_dims == 0)?;
         let Some(DefaultValue::Literal(Literal::String(label))) = &c.default else {
             return None;
         };
@@ -574,6 +575,27 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         let sql = &*table.columns[i].name;
         quote!(#field: #i => #sql)
     });
+
+    // Insert values: the bounds are higher-ranked so that a field type that
+    // cannot be a parameter only fails where `insert` is used, not here.
+    let mut seen_types = std::collections::BTreeSet::new();
+    let value_types = def
+        .fields
+        .iter()
+        .map(|f| &f.ty)
+        .filter(|ty| seen_types.insert(ty.to_token_stream().to_string()));
+    let value_fields = def.fields.iter().map(|f| &f.ident);
+    let row_values = quote! {
+        #[allow(unused_qualifications)]
+        impl #krate::__private::RowValues for #ident
+        where
+            #(for<'__v> #value_types: #krate::__private::Value,)*
+        {
+            fn __into_values(self) -> #krate::__private::Vec<#krate::__private::Box<dyn #krate::__private::Value>> {
+                #krate::__private::Vec::from([#(#krate::__private::param(self.#value_fields)),*])
+            }
+        }
+    };
 
     quote! {
         #[allow(non_upper_case_globals, unused_qualifications)]
@@ -603,6 +625,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         #(#label_checks)*
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
+        #row_values
     }
 }
 

@@ -477,6 +477,8 @@ impl<'a> Differ<'a> {
         self.foreign_keys();
         self.created_and_dropped_tables();
         self.dropped_enums();
+        self.out.rename_constraints =
+            order_renames(std::mem::take(&mut self.out.rename_constraints));
         Diff {
             changes: self.out.finish(),
             renames: self.renames,
@@ -1723,6 +1725,80 @@ fn renamed_in(expression: &str, map: &BTreeMap<String, String>) -> String {
     out
 }
 
+/// Orders renames of constraints and indexes so that none takes a name
+/// another one still holds: a rename waits for the rename that frees its
+/// target (an index taking the generated name a dropped sibling's counter
+/// left), and a cycle (two indexes trading names) goes through a free
+/// temporary name. Names are compared per namespace, constraints and
+/// relations together: keys and uniques are both, and a wait too many is
+/// harmless.
+fn order_renames(mut pending: Vec<Change>) -> Vec<Change> {
+    fn names(change: &Change) -> (&str, &str, &str) {
+        match change {
+            Change::RenameIndex { schema, from, to } => (schema, from, to),
+            Change::RenameConstraint { table, from, to } => (&table.schema, from, to),
+            _ => ("", "", ""),
+        }
+    }
+    fn renamed(change: &Change, from: &str, to: &str) -> Change {
+        let (from, to) = (Cow::Owned(from.to_owned()), Cow::Owned(to.to_owned()));
+        match change {
+            Change::RenameIndex { schema, .. } => Change::RenameIndex {
+                schema: schema.clone(),
+                from,
+                to,
+            },
+            Change::RenameConstraint { table, .. } => Change::RenameConstraint {
+                table: table.clone(),
+                from,
+                to,
+            },
+            other => other.clone(),
+        }
+    }
+    let mut out = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let free = (0..pending.len()).find(|&i| {
+            let (schema, _, to) = names(&pending[i]);
+            !pending.iter().enumerate().any(|(j, other)| {
+                let (other_schema, other_from, _) = names(other);
+                j != i && other_schema == schema && other_from == to
+            })
+        });
+        if let Some(i) = free {
+            out.push(pending.remove(i));
+            continue;
+        }
+        // Every pending rename waits for another: a cycle. The first one
+        // steps aside under a name nobody holds or wants.
+        let first = pending.remove(0);
+        let (schema, from, to) = names(&first);
+        let taken = |name: &str| {
+            pending.iter().any(|c| {
+                let (s, f, t) = names(c);
+                s == schema && (f == name || t == name)
+            }) || name == from
+                || name == to
+        };
+        let mut pass = 0;
+        let temporary = loop {
+            let label = if pass == 0 {
+                "tmp".to_owned()
+            } else {
+                format!("tmp{pass}")
+            };
+            let candidate = make_object_name(from, None, Some(&label));
+            if !taken(&candidate) {
+                break candidate;
+            }
+            pass += 1;
+        };
+        out.push(renamed(&first, from, &temporary));
+        pending.push(renamed(&first, &temporary, to));
+    }
+    out
+}
+
 fn without_hints(column: &Column) -> Column {
     let mut column = column.clone();
     column.renamed_from = None;
@@ -2039,5 +2115,30 @@ mod tests {
         )
         .changes;
         assert_eq!(kinds(&changes), ["rename_column", "rename_constraint"]);
+    }
+
+    // See: #4 (found by the property test).
+    #[test]
+    fn renames_never_take_a_name_still_held() {
+        let rename = |from: &str, to: &str| Change::RenameIndex {
+            schema: Cow::Borrowed(DEFAULT_SCHEMA),
+            from: Cow::Owned(from.to_owned()),
+            to: Cow::Owned(to.to_owned()),
+        };
+        let pairs = |changes: &[Change]| {
+            changes
+                .iter()
+                .map(|c| match c {
+                    Change::RenameIndex { from, to, .. } => format!("{from}>{to}"),
+                    other => format!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        // A chain: `t_a_idx1` waits for `t_a_idx` to be renamed away.
+        let chain = order_renames(vec![rename("t_a_idx1", "t_a_idx"), rename("t_a_idx", "k")]);
+        assert_eq!(pairs(&chain), ["t_a_idx>k", "t_a_idx1>t_a_idx"]);
+        // A cycle: one steps aside under a free name.
+        let cycle = order_renames(vec![rename("x", "y"), rename("y", "x")]);
+        assert_eq!(pairs(&cycle), ["x>x_tmp", "y>x", "x_tmp>y"]);
     }
 }

@@ -309,10 +309,18 @@ fn owned_sequence(table: &TableRef, column: &str) -> String {
     )
 }
 
-/// The `SET …` clauses that turn identity `from` into `to`, only for the
-/// options that differ (an option left out means PostgreSQL's default).
-fn identity_options(from: &Identity, to: &Identity) -> String {
+/// The clauses that turn identity `from` into `to`, only for the options
+/// that differ (an option left out means PostgreSQL's default), and
+/// whether the sequence's range or first value moves. When it does, the
+/// sequence restarts (PostgreSQL refuses bounds its current value lies
+/// outside of, even on a sequence never used) and the caller moves it past
+/// the column's values. A sequence that turns direction gets its bounds
+/// and start anew: their defaults depend on the direction.
+fn identity_options(from: &Identity, to: &Identity) -> (String, bool) {
     let mut parts = Vec::new();
+    let (from_start, from_up) = identity_start(from);
+    let (to_start, to_up) = identity_start(to);
+    let turned = from_up != to_up;
     if from.always != to.always {
         parts.push(if to.always {
             "SET GENERATED ALWAYS".to_owned()
@@ -323,26 +331,25 @@ fn identity_options(from: &Identity, to: &Identity) -> String {
     if from.increment != to.increment {
         parts.push(format!("SET INCREMENT BY {}", to.increment.unwrap_or(1)));
     }
-    if from.min_value != to.min_value {
+    let min_moves = from.min_value != to.min_value || turned;
+    if min_moves {
         parts.push(match to.min_value {
             Some(n) => format!("SET MINVALUE {n}"),
             None => "SET NO MINVALUE".to_owned(),
         });
     }
-    if from.max_value != to.max_value {
+    let max_moves = from.max_value != to.max_value || turned;
+    if max_moves {
         parts.push(match to.max_value {
             Some(n) => format!("SET MAXVALUE {n}"),
             None => "SET NO MAXVALUE".to_owned(),
         });
     }
-    if from.start != to.start {
-        // Without a start, a sequence starts at its minimum (1 going up,
-        // the maximum going down).
-        parts.push(match (to.start, to.increment.unwrap_or(1) < 0) {
-            (Some(n), _) => format!("SET START WITH {n}"),
-            (None, false) => format!("SET START WITH {}", to.min_value.unwrap_or(1)),
-            (None, true) => format!("SET START WITH {}", to.max_value.unwrap_or(-1)),
-        });
+    // Without a start, a sequence starts at its minimum (1 going up, the
+    // maximum going down).
+    let start_moves = from_start != to_start;
+    if start_moves || turned {
+        parts.push(format!("SET START WITH {to_start}"));
     }
     if from.cache != to.cache {
         parts.push(format!("SET CACHE {}", to.cache.unwrap_or(1)));
@@ -354,7 +361,11 @@ fn identity_options(from: &Identity, to: &Identity) -> String {
             "SET NO CYCLE".to_owned()
         });
     }
-    parts.join(" ")
+    let moved = min_moves || max_moves || start_moves;
+    if moved {
+        parts.push("RESTART".to_owned());
+    }
+    (parts.join(" "), moved)
 }
 
 fn recreate_enum(
@@ -547,9 +558,15 @@ pub fn change_sql(change: &Change) -> Vec<String> {
             from,
             identity,
         } => {
+            let (options, moved) = identity_options(from, identity);
             let mut w = alter_column(table, column);
-            w.push_sql(&identity_options(from, identity));
-            vec![done(w)]
+            w.push_sql(&options);
+            let mut out = vec![done(w)];
+            if moved {
+                let (start, ascending) = identity_start(identity);
+                out.push(sequence_past_values(table, column, start, ascending));
+            }
+            out
         }
         Change::DropIdentity { table, column } => {
             let mut w = alter_column(table, column);
@@ -794,7 +811,7 @@ mod tests {
         };
         assert_eq!(
             identity_options(&from, &to),
-            "SET GENERATED ALWAYS SET INCREMENT BY 5"
+            ("SET GENERATED ALWAYS SET INCREMENT BY 5".to_owned(), false)
         );
         let back = identity_options(
             &Identity {
@@ -804,6 +821,37 @@ mod tests {
             },
             &from,
         );
-        assert_eq!(back, "SET START WITH 1 SET NO CYCLE");
+        assert_eq!(
+            back,
+            ("SET START WITH 1 SET NO CYCLE RESTART".to_owned(), true)
+        );
+        // A new minimum moves the default start with it.
+        let raised = identity_options(
+            &from,
+            &Identity {
+                min_value: Some(5),
+                ..Identity::default()
+            },
+        );
+        assert_eq!(
+            raised,
+            ("SET MINVALUE 5 SET START WITH 5 RESTART".to_owned(), true)
+        );
+        // Turning direction sets the bounds and start anew.
+        let down = identity_options(
+            &from,
+            &Identity {
+                increment: Some(-1),
+                ..Identity::default()
+            },
+        );
+        assert_eq!(
+            down,
+            (
+                "SET INCREMENT BY -1 SET NO MINVALUE SET NO MAXVALUE SET START WITH -1 RESTART"
+                    .to_owned(),
+                true
+            )
+        );
     }
 }

@@ -157,8 +157,10 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                             schema: found.model.schema.clone(),
                             name: found.model.name.clone(),
                         };
+                        // A scalar's default is a label; an array's is an
+                        // array literal (`"{}"`).
                         if let Some(DefaultValue::Literal(Literal::String(label))) = &column.default {
-                            if !found.model.values.iter().any(|v| v == label) {
+                            if column.array_dims == 0 && !found.model.values.iter().any(|v| v == label) {
                                 errors.push(ResolveError {
                                     file,
                                     span: enum_type.span(),

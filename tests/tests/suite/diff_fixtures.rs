@@ -35,7 +35,7 @@ use schema_core::sql::{changes, ddl};
 use schema_core::syntax;
 use schema_tests::pg;
 
-mod describe;
+pub(super) mod describe;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/diff")

@@ -3,10 +3,6 @@
 //! the CLI's parser reads the same model as the macro produced.
 
 #[path = "fixtures/every_feature.rs"]
-#[expect(
-    dead_code,
-    reason = "the structs exist for their columns; no rows are built"
-)]
 mod fixture;
 
 use fixture::*;

@@ -5,10 +5,12 @@
 mod catalog;
 mod codegen;
 mod diff_fixtures;
+mod diff_properties;
 mod every_feature;
 mod examples;
 mod introspect;
 mod names;
 mod pg_harness;
+mod queries;
 mod runtime;
 mod tls;

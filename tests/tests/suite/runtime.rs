@@ -170,7 +170,6 @@ pub enum Color {
 }
 
 #[table(crate = "crate::runtime::reexport::core_again")]
-#[expect(dead_code, reason = "only the generated metadata is read")]
 pub struct Renamed {
     #[column(primary_key)]
     pub id: i64,

@@ -1,0 +1,63 @@
+//! Bound values: what a query may send to PostgreSQL as a `$n` parameter.
+//!
+//! [`Value`] is `Debug + Send + Sync + 'static`, plus tokio-postgres's
+//! `ToSql` when the `postgres` feature is on, so the builder compiles
+//! without the driver and executes with it. The extra bound comes from the
+//! sealed [`MaybeToSql`](sealed::MaybeToSql) supertrait, chosen here where
+//! the features are known.
+
+use std::fmt;
+
+/// A Rust value that can be bound as a query parameter.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to PostgreSQL as a query parameter",
+    label = "not a query parameter",
+    note = "a parameter must be `Debug + Send + Sync + 'static` and, with the `postgres` feature, implement tokio-postgres's `ToSql`"
+)]
+pub trait Value: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql {}
+
+impl<T: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql> Value for T {}
+
+pub(crate) mod sealed {
+    /// `ToSql` when the `postgres` feature is on, nothing otherwise.
+    #[cfg(feature = "postgres")]
+    pub trait MaybeToSql {
+        /// The value as tokio-postgres takes it.
+        fn as_to_sql(&self) -> &(dyn postgres_types::ToSql + Sync);
+    }
+
+    #[cfg(feature = "postgres")]
+    impl<T: postgres_types::ToSql + Sync> MaybeToSql for T {
+        fn as_to_sql(&self) -> &(dyn postgres_types::ToSql + Sync) {
+            self
+        }
+    }
+
+    /// `ToSql` when the `postgres` feature is on, nothing otherwise.
+    #[cfg(not(feature = "postgres"))]
+    pub trait MaybeToSql {}
+
+    #[cfg(not(feature = "postgres"))]
+    impl<T: ?Sized> MaybeToSql for T {}
+}
+
+/// A value kept by a query until it is rendered.
+pub(crate) type Param = Box<dyn Value>;
+
+/// Boxes one field of a row for an `INSERT` (used by `#[table]`'s code).
+#[doc(hidden)]
+pub fn __param<V: Value>(value: V) -> Box<dyn Value> {
+    Box::new(value)
+}
+
+/// The values of a whole row, in column order: implemented by `#[table]`
+/// for structs whose every field is a [`Value`].
+#[diagnostic::on_unimplemented(
+    message = "the fields of `{Self}` cannot all be bound as query parameters",
+    note = "every field of a `#[table]` struct used with `insert` must implement `Debug + Send + Sync` (and `ToSql` with the `postgres` feature)"
+)]
+pub trait RowValues: crate::Table {
+    /// The row's fields, boxed, in column order.
+    #[doc(hidden)]
+    fn __into_values(self) -> Vec<Box<dyn Value>>;
+}
