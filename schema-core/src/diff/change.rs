@@ -613,7 +613,10 @@ fn keeps_every_value(a: &SqlType, b: &SqlType) -> bool {
             n >= m
         }
         (Char { length: m }, Char { length: n }) => n.unwrap_or(1) >= m.unwrap_or(1),
-        (Boolean, SmallInt | Integer | BigInt | Numeric { .. }) => true,
+        (Boolean, SmallInt | Integer | BigInt) => true,
+        // `true` is 1: a numeric without a digit before the point cannot
+        // hold it.
+        (Boolean, Numeric { .. }) => integer_digits(b).is_none_or(|d| d >= 1),
         (SmallInt, Integer | BigInt | Real | DoublePrecision) => true,
         (Integer, BigInt | DoublePrecision) => true,
         (SmallInt, Numeric { .. }) => integer_digits(b).is_none_or(|d| d >= 5),
@@ -708,6 +711,7 @@ mod tests {
             (SmallInt, Real),
             (Boolean, SmallInt),
             (Boolean, BigInt),
+            (Boolean, numeric(1, 0)),
             (Integer, numeric(10, 0)),
             (BigInt, numeric(20, 1)),
             (numeric(10, 2), numeric(14, 4)),
@@ -745,6 +749,7 @@ mod tests {
             (BigInt, DoublePrecision),
             (Integer, Real),
             (Integer, numeric(9, 0)),
+            (Boolean, numeric(1, 1)),
             (Integer, Boolean),
             (Text, Integer),
             (Text, Uuid),
