@@ -12,6 +12,11 @@ mod source;
 
 use std::process::ExitCode;
 
+/// Parsing schema files allocates a token tree per file: mimalloc takes a
+/// large share off `generate` on big schemas (benchmarks/generate.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Code-first PostgreSQL schemas: migrations from `#[table]` structs.
