@@ -74,16 +74,20 @@ pub fn managed_namespaces(
     Some(namespaces)
 }
 
-/// The managed part of the database as a model: introspected in the managed
-/// namespaces, the tracking table left out.
+/// The managed part of the database as a model (introspected in the managed
+/// namespaces, the tracking table left out), and what it does not manage.
+/// Without `code`, every namespace is managed unless `schema_filter` says.
 pub fn read_database(
     session: &Session,
     config: &Config,
-    code: &schema_core::model::Schema,
+    code: Option<&schema_core::model::Schema>,
     table: &TrackingTable,
-) -> anyhow::Result<schema_core::model::Schema> {
+) -> anyhow::Result<(
+    schema_core::model::Schema,
+    Vec<schema_core::pg::UnmanagedObject>,
+)> {
     let options = schema_core::pg::IntrospectOptions {
-        namespaces: managed_namespaces(config, Some(code)),
+        namespaces: managed_namespaces(config, code),
     };
     let introspection = session
         .run(|client| schema_core::pg::introspect(client, &options))
@@ -92,7 +96,7 @@ pub fn read_database(
     schema
         .tables
         .retain(|t| !(t.schema == table.schema() && t.name == table.name()));
-    Ok(schema)
+    Ok((schema, introspection.unmanaged))
 }
 
 /// The tracking table: `--table`, else `migrations_table` in schema.toml,

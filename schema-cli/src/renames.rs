@@ -5,15 +5,16 @@
 //! objects and the attribute that makes the rename explicit in code.
 
 use std::borrow::Cow;
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context as _};
 use schema_core::diff::{
-    self, ColumnRename, Hints, Rename, RenameCandidate, SchemaRename, TableRef,
+    self, ColumnRename, Diff, Hints, Rename, RenameCandidate, SchemaRename, TableRef,
 };
 use schema_core::model::{Schema, DEFAULT_SCHEMA};
 
-use crate::Outcome;
+use crate::config::Config;
 
 /// The rename answers a command accepts.
 #[derive(Debug, clap::Args)]
@@ -39,8 +40,39 @@ pub struct RenameArgs {
     answers: Option<PathBuf>,
 }
 
-/// Exits 1 naming every look-alike and the attribute that settles it.
-pub fn refuse_candidates(candidates: &[RenameCandidate]) -> anyhow::Result<Outcome> {
+/// The diff from `old` to `new` with every look-alike settled: by the answers
+/// given (flags, an answers file, `renamed_schemas` in schema.toml), else by
+/// asking in a terminal. `None` when a look-alike is left and there is no
+/// terminal to ask: it has been reported, and the command exits 1. With
+/// `unsettled_ok`, look-alikes stay drops and adds without a question.
+pub fn settled_diff(
+    args: &RenameArgs,
+    config: &Config,
+    old: &Schema,
+    new: &Schema,
+    unsettled_ok: bool,
+) -> anyhow::Result<Option<Diff>> {
+    let mut answers = Answers::from_args(args)?;
+    for (to, from) in &config.renamed_schemas {
+        answers.rename_schema(from, to);
+    }
+    loop {
+        let diff = diff::diff(old, new, &answers.hints(old, new));
+        if diff.candidates.is_empty() || unsettled_ok {
+            return Ok(Some(diff));
+        }
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            refuse_candidates(&diff.candidates);
+            return Ok(None);
+        }
+        for candidate in &diff.candidates {
+            answers.ask(candidate)?;
+        }
+    }
+}
+
+/// Names every look-alike and the attribute or flag that settles it.
+fn refuse_candidates(candidates: &[RenameCandidate]) {
     eprintln!("error: the schema change is ambiguous and there is no terminal to ask:");
     for candidate in candidates {
         eprintln!("  - {candidate}: a rename, or a drop (its data lost) and an add?");
@@ -51,7 +83,6 @@ pub fn refuse_candidates(candidates: &[RenameCandidate]) -> anyhow::Result<Outco
         eprintln!("    (or pass `{}`)", answer_flag(candidate, true));
         eprintln!("    if not, pass `{}`", answer_flag(candidate, false));
     }
-    Ok(Outcome::Failure)
 }
 
 fn qualified_name(schema: &str, name: &str) -> String {
@@ -102,7 +133,7 @@ fn answer_flag(candidate: &RenameCandidate, rename: bool) -> String {
 
 /// Answers to rename questions, from flags, an answers file, or a prompt.
 #[derive(Default)]
-pub struct Answers {
+struct Answers {
     tables: Vec<Rename>,
     columns: Vec<ColumnRename>,
     schemas: Vec<SchemaRename>,
@@ -111,7 +142,7 @@ pub struct Answers {
 
 impl Answers {
     /// The answers given on the command line and in an answers file.
-    pub fn from_args(args: &RenameArgs) -> anyhow::Result<Answers> {
+    fn from_args(args: &RenameArgs) -> anyhow::Result<Answers> {
         let mut answers = Answers::default();
         for value in &args.rename_tables {
             answers.add("--rename-table", value)?;
@@ -195,7 +226,7 @@ impl Answers {
 
     /// Records a namespace rename (from schema.toml's `renamed_schemas` or
     /// `--rename-schema`).
-    pub fn rename_schema(&mut self, from: &str, to: &str) {
+    fn rename_schema(&mut self, from: &str, to: &str) {
         let rename = SchemaRename {
             from: from.to_owned(),
             to: to.to_owned(),
@@ -207,7 +238,7 @@ impl Answers {
 
     /// The hints for a diff: renames as given; a `--not-renamed` object turns
     /// every look-alike it is part of into a drop and an add.
-    pub fn hints(&self, old: &Schema, new: &Schema) -> Hints {
+    fn hints(&self, old: &Schema, new: &Schema) -> Hints {
         let probe = diff::diff(
             old,
             new,
@@ -233,7 +264,7 @@ impl Answers {
     }
 
     /// Asks in the terminal whether a look-alike is a rename.
-    pub fn ask(&mut self, candidate: &RenameCandidate) -> anyhow::Result<()> {
+    fn ask(&mut self, candidate: &RenameCandidate) -> anyhow::Result<()> {
         let question = match candidate {
             RenameCandidate::Table { dropped, added, .. } => {
                 format!("Was table `{dropped}` renamed to `{added}`? (no: `{dropped}` is dropped with its rows)")

@@ -28,8 +28,8 @@ pub const DOWN_FILE: &str = "down.sql";
 pub const SNAPSHOT_FILE: &str = "snapshot.json";
 /// The comment that makes a migration run outside a transaction, statement
 /// by statement. It must stand among the comment lines before the first
-/// statement of `up.sql`.
-pub const NO_TRANSACTION_MARKER: &str = "-- schema-cli: no-transaction";
+/// statement of `up.sql`. Defined where migrations are rendered.
+pub use crate::sql::changes::NO_TRANSACTION_MARKER;
 
 /// The most digits an id may have: every id fits PostgreSQL's `bigint`.
 const MAX_ID_DIGITS: usize = 18;
@@ -190,6 +190,33 @@ enum SnapshotCheck {
     /// Only require the file (snapshots hold whole schemas; applying
     /// migrations does not need them).
     Exists,
+}
+
+/// Writes the migration folder `out/<folder>` with its three files. The
+/// folder is written under a temporary name and renamed into place, so an
+/// interrupted run never leaves a half-written migration that looks whole.
+pub fn write_migration(
+    out: &Path,
+    folder: &str,
+    up_sql: &str,
+    down_sql: &str,
+    snapshot: &Snapshot,
+) -> io::Result<PathBuf> {
+    std::fs::create_dir_all(out)?;
+    let staging = out.join(format!(".{folder}.tmp"));
+    let target = out.join(folder);
+    let write = || -> io::Result<()> {
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir(&staging)?;
+        std::fs::write(staging.join(UP_FILE), up_sql)?;
+        std::fs::write(staging.join(DOWN_FILE), down_sql)?;
+        std::fs::write(staging.join(SNAPSHOT_FILE), snapshot.to_json())?;
+        std::fs::rename(&staging, &target)
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_dir_all(&staging);
+    })?;
+    Ok(target)
 }
 
 /// Reads every migration folder of `dir`, sorted by id, checking each

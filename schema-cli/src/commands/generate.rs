@@ -9,8 +9,7 @@
 //! be given with `--rename-table`, `--rename-column`, `--not-renamed`, or an
 //! answers file holding the same flags, one per line.
 
-use std::io::IsTerminal as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{anyhow, Context as _};
 use schema_core::diff::{self, Diff};
@@ -19,7 +18,7 @@ use schema_core::model::Schema;
 use schema_core::sql::changes;
 
 use crate::output::WithHint as _;
-use crate::renames::{self, refuse_candidates, Answers};
+use crate::renames;
 use crate::{config, source, Outcome};
 
 /// Arguments of `generate`.
@@ -56,22 +55,10 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         None => Schema::default(),
     };
 
-    let mut answers = Answers::from_args(&args.renames)?;
-    for (to, from) in &config.renamed_schemas {
-        answers.rename_schema(from, to);
-    }
-    let forward = loop {
-        let hints = answers.hints(&previous, &schema);
-        let forward = diff::diff(&previous, &schema, &hints);
-        if forward.candidates.is_empty() || args.custom {
-            break forward;
-        }
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return refuse_candidates(&forward.candidates);
-        }
-        for candidate in &forward.candidates {
-            answers.ask(candidate)?;
-        }
+    let Some(forward) =
+        renames::settled_diff(&args.renames, &config, &previous, &schema, args.custom)?
+    else {
+        return Ok(Outcome::Failure);
     };
 
     if forward.is_empty() && !args.custom {
@@ -107,7 +94,14 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         up_checksum: (!args.custom).then(|| migrations::checksum(&up)),
         schema: snapshot_schema,
     };
-    let dir = write_migration(&config.out, &folder, &up, &down, &snapshot.to_json())?;
+    let dir = migrations::write_migration(&config.out, &folder, &up, &down, &snapshot).map_err(
+        |error| {
+            anyhow!(
+                "cannot write the migration `{folder}` in `{}`: {error}",
+                source::relative(&config.out).display()
+            )
+        },
+    )?;
 
     let shown = source::relative(&dir);
     println!("Wrote {}", shown.display());
@@ -218,41 +212,6 @@ fn slug(name: &str) -> String {
     } else {
         out
     }
-}
-
-/// Writes the folder under a temporary name, then renames it into place, so
-/// an interrupted run never leaves a half-written migration.
-fn write_migration(
-    out: &Path,
-    folder: &str,
-    up: &str,
-    down: &str,
-    snapshot: &str,
-) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(out).with_context(|| {
-        format!(
-            "cannot create the migrations folder `{}`",
-            source::relative(out).display()
-        )
-    })?;
-    let staging = out.join(format!(".{folder}.tmp"));
-    let finish = || -> std::io::Result<PathBuf> {
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)?;
-        std::fs::write(staging.join(migrations::UP_FILE), up)?;
-        std::fs::write(staging.join(migrations::DOWN_FILE), down)?;
-        std::fs::write(staging.join(migrations::SNAPSHOT_FILE), snapshot)?;
-        let target = out.join(folder);
-        std::fs::rename(&staging, &target)?;
-        Ok(target)
-    };
-    finish().map_err(|error| {
-        let _ = std::fs::remove_dir_all(&staging);
-        anyhow!(
-            "cannot write the migration `{folder}` in `{}`: {error}",
-            source::relative(out).display()
-        )
-    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context as _};
 use schema_core::migrations::{self, Snapshot};
-use schema_core::pg::{IntrospectOptions, MigrateOptions, Migrator};
+use schema_core::pg::{MigrateOptions, Migrator};
 use schema_core::sql::ddl;
 use schema_core::syntax;
 
@@ -45,16 +45,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let table = database::tracking_table(&config, args.table.as_deref())?;
     let (url, _) = config.database_url(args.url.as_deref())?;
     let session = Session::connect(&url)?;
-    let options = IntrospectOptions {
-        namespaces: database::managed_namespaces(&config, None),
-    };
-    let introspection = session
-        .run(|client| schema_core::pg::introspect(client, &options))
-        .with_context(|| format!("cannot read the schema of {}", session.masked_url))?;
-    let mut schema = introspection.schema;
-    schema
-        .tables
-        .retain(|t| !(t.schema == table.schema() && t.name == table.name()));
+    let (schema, unmanaged) = database::read_database(&session, &config, None, &table)?;
 
     let out = match &args.out {
         Some(path) => path.clone(),
@@ -81,7 +72,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         schema.tables.len(),
         schema.enums.len()
     );
-    for object in &introspection.unmanaged {
+    for object in &unmanaged {
         eprintln!("note: not managed, left as is: {object}");
     }
 
@@ -119,29 +110,14 @@ fn baseline(
         up_checksum: Some(migrations::checksum(&up)),
         schema: schema.clone(),
     };
-    std::fs::create_dir_all(&config.out).with_context(|| {
-        format!(
-            "cannot create `{}`",
-            source::relative(&config.out).display()
-        )
-    })?;
-    let staging = config.out.join(format!(".{folder}.tmp"));
-    let target = config.out.join(&folder);
-    let write = || -> std::io::Result<()> {
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)?;
-        std::fs::write(staging.join(migrations::UP_FILE), &up)?;
-        std::fs::write(
-            staging.join(migrations::DOWN_FILE),
-            "-- A baseline is not reversed: it describes a database that existed before.\n",
-        )?;
-        std::fs::write(staging.join(migrations::SNAPSHOT_FILE), snapshot.to_json())?;
-        std::fs::rename(&staging, &target)
-    };
-    write().map_err(|error| {
-        let _ = std::fs::remove_dir_all(&staging);
-        anyhow!("cannot write the baseline migration: {error}")
-    })?;
+    let target = migrations::write_migration(
+        &config.out,
+        &folder,
+        &up,
+        "-- A baseline is not reversed: it describes a database that existed before.\n",
+        &snapshot,
+    )
+    .map_err(|error| anyhow!("cannot write the baseline migration: {error}"))?;
     let migration = migrations::read_migration(&target)?;
     let list = vec![migration];
     let migrator = Migrator::new(

@@ -7,7 +7,6 @@
 //! `--force`. Only managed namespaces are read, the tracking table is never
 //! touched, and objects the code does not manage are never dropped.
 
-use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::{anyhow, Context as _};
@@ -17,7 +16,7 @@ use schema_core::sql::{changes, SqlWriter};
 use tokio_postgres::Client;
 
 use crate::database::{self, Session};
-use crate::renames::{self, refuse_candidates, Answers};
+use crate::renames;
 use crate::{config, source, Outcome};
 
 /// Arguments of `push`.
@@ -48,25 +47,11 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let table = database::tracking_table(&config, args.table.as_deref())?;
     let (url, _) = config.database_url(args.url.as_deref())?;
     let session = Session::connect(&url)?;
-    let live = database::read_database(&session, &config, &code, &table)?;
+    let (live, _) = database::read_database(&session, &config, Some(&code), &table)?;
     let live = live.aligned_to(&code);
 
-    let mut answers = Answers::from_args(&args.renames)?;
-    for (to, from) in &config.renamed_schemas {
-        answers.rename_schema(from, to);
-    }
-    let plan = loop {
-        let hints = answers.hints(&live, &code);
-        let plan = diff::diff(&live, &code, &hints);
-        if plan.candidates.is_empty() {
-            break plan;
-        }
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return refuse_candidates(&plan.candidates);
-        }
-        for candidate in &plan.candidates {
-            answers.ask(candidate)?;
-        }
+    let Some(plan) = renames::settled_diff(&args.renames, &config, &live, &code, false)? else {
+        return Ok(Outcome::Failure);
     };
 
     if plan.is_empty() {
