@@ -239,28 +239,20 @@ impl Answers {
     /// The hints for a diff: renames as given; a `--not-renamed` object turns
     /// every look-alike it is part of into a drop and an add.
     fn hints(&self, old: &Schema, new: &Schema) -> Hints {
-        let probe = diff::diff(
-            old,
-            new,
-            &Hints {
-                tables: self.tables.clone(),
-                columns: self.columns.clone(),
-                schemas: self.schemas.clone(),
-                ..Hints::default()
-            },
-        );
-        let not_renames = probe
-            .candidates
-            .into_iter()
-            .filter(|candidate| self.not_renamed.iter().any(|path| matches(candidate, path)))
-            .collect();
-        Hints {
+        let mut hints = Hints {
             tables: self.tables.clone(),
             columns: self.columns.clone(),
-            enums: Vec::new(),
-            not_renames,
             schemas: self.schemas.clone(),
+            ..Hints::default()
+        };
+        if !self.not_renamed.is_empty() {
+            hints.not_renames = diff::diff(old, new, &hints)
+                .candidates
+                .into_iter()
+                .filter(|candidate| self.not_renamed.iter().any(|path| matches(candidate, path)))
+                .collect();
         }
+        hints
     }
 
     /// Asks in the terminal whether a look-alike is a rename.

@@ -7,9 +7,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context as _};
-use proc_macro2::Span;
 use schema_core::model::Schema;
-use schema_core::syntax::{self, ParsedFile};
+use schema_core::syntax::{self, Position};
 
 use crate::output::WithHint as _;
 
@@ -56,22 +55,22 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 /// Parses and resolves the schema at `path`.
 pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
     let files = schema_files(path)?;
-    let mut parsed = Vec::with_capacity(files.len());
-    let mut report = String::new();
+    let mut texts = Vec::with_capacity(files.len());
     for file in &files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read `{}`", relative(file).display()))?;
-        match syntax::parse_file(&text) {
+        texts.push(text);
+    }
+    let sources: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut report = String::new();
+    for (file, result) in files.iter().zip(syntax::parse_files(&sources)) {
+        match result {
             Ok(items) => parsed.push(items),
-            Err(error) => {
-                for error in error {
-                    let _ = writeln!(
-                        report,
-                        "{}",
-                        located(file, error.span(), &error.to_string())
-                    );
+            Err(errors) => {
+                for error in errors.0 {
+                    let _ = writeln!(report, "{}", located(file, error.at, &error.message));
                 }
-                parsed.push(ParsedFile::default());
             }
         }
     }
@@ -84,7 +83,7 @@ pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
             let _ = writeln!(
                 report,
                 "{}",
-                located(&files[error.file], error.span, &error.message)
+                located(&files[error.file], error.at, &error.message)
             );
         }
         errors_report(&report)
@@ -108,15 +107,14 @@ fn errors_report(report: &str) -> anyhow::Error {
 }
 
 /// `path:line:col: message`, with any `help:` lines of the message kept
-/// below it. A span without a location (a schema-wide problem) gives
+/// below it. A position without a line (a schema-wide problem) gives
 /// `path: message`.
-pub fn located(path: &Path, span: Span, message: &str) -> String {
+pub fn located(path: &Path, at: Position, message: &str) -> String {
     let path = relative(path);
-    let start = span.start();
-    let location = if start.line == 0 {
+    let location = if at.line == 0 {
         format!("{}", path.display())
     } else {
-        format!("{}:{}:{}", path.display(), start.line, start.column + 1)
+        format!("{}:{}:{}", path.display(), at.line, at.column + 1)
     };
     let mut lines = message.lines();
     let mut out = format!("{location}: {}", lines.next().unwrap_or_default());

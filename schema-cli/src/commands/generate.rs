@@ -40,20 +40,18 @@ pub struct Args {
 /// Runs `generate`.
 pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let config = config::load(config_path)?;
-    let schema = source::load_schema(&config.schema)?;
-    let existing = read_migrations(&config.out)?;
+    // The migrations folder is read while the schema source is parsed.
+    let (schema, migrations) = std::thread::scope(|scope| {
+        let migrations = scope.spawn(|| read_migrations_and_snapshot(&config.out));
+        let schema = source::load_schema(&config.schema);
+        let migrations = migrations
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (schema, migrations)
+    });
+    let schema = schema?;
+    let (existing, previous) = migrations?;
     let last = existing.last();
-    let previous = match last {
-        Some(migration) => {
-            migration
-                .snapshot()
-                .with_context(|| {
-                    format!("cannot read the snapshot of `{}`", migration.folder_name())
-                })?
-                .schema
-        }
-        None => Schema::default(),
-    };
 
     let Some(forward) =
         renames::settled_diff(&args.renames, &config, &previous, &schema, args.custom)?
@@ -125,6 +123,24 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
 }
 
 /// The migrations on disk; none when the folder does not exist yet.
+/// The migrations of `dir`, oldest first, and the schema of the newest
+/// one's snapshot (empty when there is none).
+fn read_migrations_and_snapshot(dir: &Path) -> anyhow::Result<(Vec<Migration>, Schema)> {
+    let existing = read_migrations(dir)?;
+    let previous = match existing.last() {
+        Some(migration) => {
+            migration
+                .snapshot()
+                .with_context(|| {
+                    format!("cannot read the snapshot of `{}`", migration.folder_name())
+                })?
+                .schema
+        }
+        None => Schema::default(),
+    };
+    Ok((existing, previous))
+}
+
 fn read_migrations(dir: &Path) -> anyhow::Result<Vec<Migration>> {
     // Only the newest snapshot is needed (read whole below); `check`
     // verifies the chain of all of them.

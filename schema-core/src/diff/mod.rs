@@ -271,6 +271,11 @@ impl Rename {
 
 /// The changes that turn `old` into `new`.
 pub fn diff(old: &Schema, new: &Schema, hints: &Hints) -> Diff {
+    // Equal models have nothing to change, whatever the hints say: every
+    // rename hint names something missing from one side.
+    if old == new {
+        return Diff::default();
+    }
     let mut old = old.clone();
     let mut new = new.clone();
     let mut renamed = Vec::new();

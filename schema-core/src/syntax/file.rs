@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -12,25 +15,317 @@ use syn::visit::Visit;
 
 use super::ast::{enum_def, table_def, EnumDef, TableDef};
 use super::{attribute_args, is_attribute};
-use crate::model::{self, DefaultValue, ForeignKey, Literal, Schema, SqlType};
+use crate::model::{self, DefaultValue, ForeignKey, Literal, ReferentialAction, Schema, SqlType};
 use crate::table::SchemaBuilder;
 
-/// The `#[table]` and `#[pg_enum]` items of one source file.
-#[derive(Default)]
+/// A place in a source file: `line` counts from 1, `column` from 0 in
+/// characters (as proc-macro2 counts them); line 0 is no place (a problem
+/// of the schema as a whole).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Line, from 1; 0 when there is no place.
+    pub line: usize,
+    /// Column, from 0, in characters.
+    pub column: usize,
+}
+
+impl Position {
+    /// No place: a problem of the schema as a whole.
+    pub const NONE: Position = Position { line: 0, column: 0 };
+
+    /// Where `span` starts, in a piece of source that begins `line_offset`
+    /// lines into its file.
+    fn of(span: Span, line_offset: usize) -> Self {
+        let start = span.start();
+        if start.line == 0 {
+            Self::NONE
+        } else {
+            Self {
+                line: start.line + line_offset,
+                column: start.column,
+            }
+        }
+    }
+}
+
+/// One problem found in a source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceError {
+    /// Where.
+    pub at: Position,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Every problem of one source file, in source order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceErrors(pub Vec<SourceError>);
+
+impl fmt::Display for SourceErrors {
+    /// One `line:column: message` per problem.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(
+                f,
+                "{}:{}: {}",
+                error.at.line,
+                error.at.column + 1,
+                error.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SourceErrors {}
+
+/// The `#[table]` and `#[pg_enum]` items of one source file, reduced to what
+/// resolving a schema needs: the models, Rust names and positions. Plain
+/// data (no syn values), so files can be parsed on several threads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ParsedFile {
     /// Tables, in source order.
-    pub tables: Vec<TableDef>,
+    pub tables: Vec<TableItem>,
     /// Enums, in source order.
-    pub enums: Vec<EnumDef>,
+    pub enums: Vec<EnumItem>,
+}
+
+/// A `#[table]` struct of a source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableItem {
+    /// The struct's name.
+    pub ident: String,
+    /// Where the struct's name is.
+    pub at: Position,
+    /// The table's model; foreign keys and enum column types still open
+    /// (see [`TableDef::table`]).
+    pub table: model::Table,
+    /// Field names, in order: field `i` is column `i`.
+    pub fields: Vec<String>,
+    /// Columns whose type is a `#[pg_enum]`.
+    pub enum_columns: Vec<EnumColumn>,
+    /// Foreign keys, their targets still Rust names.
+    pub foreign_keys: Vec<ForeignKeyItem>,
+}
+
+/// A column whose Rust type is a `#[pg_enum]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumColumn {
+    /// The column's index.
+    pub column: usize,
+    /// The enum's Rust name (last path segment).
+    pub ident: String,
+    /// Where the enum's type is written.
+    pub at: Position,
+}
+
+/// A foreign key whose target is named by Rust paths (`User::id`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignKeyItem {
+    /// Constraint name.
+    pub name: String,
+    /// Referencing columns, by index into the table's fields.
+    pub fields: Vec<usize>,
+    /// The referenced struct's name (`User` of `User::id`).
+    pub target: String,
+    /// Where the referenced struct's path is written.
+    pub target_at: Position,
+    /// The referenced fields and where each is written.
+    pub target_fields: Vec<(String, Position)>,
+    /// `ON DELETE`.
+    pub on_delete: ReferentialAction,
+    /// `ON UPDATE`.
+    pub on_update: ReferentialAction,
+}
+
+/// A `#[pg_enum]` enum of a source file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnumItem {
+    /// The enum's name.
+    pub ident: String,
+    /// Where the enum's name is.
+    pub at: Position,
+    /// The type's model.
+    pub model: model::Enum,
+}
+
+impl TableItem {
+    fn new(def: TableDef, line_offset: usize) -> Self {
+        let at = |span: Span| Position::of(span, line_offset);
+        let enum_columns = def
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(column, field)| {
+                let ty = field.enum_type.as_ref()?;
+                Some(EnumColumn {
+                    column,
+                    ident: type_ident(ty),
+                    at: at(ty.span()),
+                })
+            })
+            .collect();
+        let foreign_keys = def
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                let target = fk.target_type();
+                ForeignKeyItem {
+                    name: fk.name.clone(),
+                    fields: fk.fields.clone(),
+                    target: target
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
+                    target_at: at(target.span()),
+                    target_fields: fk
+                        .target_fields()
+                        .iter()
+                        .map(|field| (field.to_string(), at(field.span())))
+                        .collect(),
+                    on_delete: fk.on_delete,
+                    on_update: fk.on_update,
+                }
+            })
+            .collect();
+        Self {
+            ident: def.ident.to_string(),
+            at: at(def.ident.span()),
+            fields: def.fields.iter().map(|f| f.ident.to_string()).collect(),
+            table: def.table,
+            enum_columns,
+            foreign_keys,
+        }
+    }
+}
+
+impl EnumItem {
+    fn new(def: EnumDef, line_offset: usize) -> Self {
+        Self {
+            ident: def.ident.to_string(),
+            at: Position::of(def.ident.span(), line_offset),
+            model: def.model,
+        }
+    }
 }
 
 /// Parses a Rust source file. On failure, every error of every item (or the
-/// one syntax error) with its span.
-pub fn parse_file(source: &str) -> Result<ParsedFile, syn::Error> {
-    let file = syn::parse_file(source)?;
+/// one syntax error) with its position.
+pub fn parse_file(source: &str) -> Result<ParsedFile, SourceErrors> {
+    parse_files(&[source])
+        .pop()
+        .unwrap_or_else(|| Ok(ParsedFile::default()))
+}
+
+/// Below this many bytes of source in all, parsing stays on one thread.
+const PARALLEL_FROM_BYTES: usize = 64 * 1024;
+
+/// Parses several Rust source files, one result per file, on as many
+/// threads as the machine has cores (up to 8) when there is enough text.
+///
+/// Work is cut at top-level item boundaries ([`item_boundaries`]), so one
+/// large file is shared out too. A piece that does not parse on its own
+/// sends its whole file through the one-thread parse, so errors and their
+/// positions are always those of parsing the file as a whole.
+pub fn parse_files(sources: &[&str]) -> Vec<Result<ParsedFile, SourceErrors>> {
+    let total: usize = sources.iter().map(|s| s.len()).sum();
+    let threads = if total < PARALLEL_FROM_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    };
+    if threads == 1 {
+        return sources
+            .iter()
+            .map(|source| parse_piece(source, 0))
+            .collect();
+    }
+    parse_in_pieces(sources, threads)
+}
+
+/// [`parse_files`] on `threads` threads.
+fn parse_in_pieces(sources: &[&str], threads: usize) -> Vec<Result<ParsedFile, SourceErrors>> {
+    let total: usize = sources.iter().map(|s| s.len()).sum();
+    // Pieces of about a quarter of one thread's share, for balance.
+    let piece_bytes = (total / (threads * 4)).max(PARALLEL_FROM_BYTES / 4);
+    let mut pieces = Vec::new();
+    for (file, source) in sources.iter().enumerate() {
+        let mut start = 0;
+        let mut start_line = 0;
+        for (offset, line) in item_boundaries(source) {
+            if offset - start >= piece_bytes {
+                pieces.push((file, start, offset, start_line));
+                start = offset;
+                start_line = line;
+            }
+        }
+        pieces.push((file, start, source.len(), start_line));
+    }
+
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<ParsedFile, SourceErrors>>>> =
+        Mutex::new((0..pieces.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(pieces.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(file, start, end, line)) = pieces.get(i) else {
+                    break;
+                };
+                let parsed = parse_piece(&sources[file][start..end], line);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(parsed);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+
+    let mut files: Vec<Option<ParsedFile>> = sources
+        .iter()
+        .map(|_| Some(ParsedFile::default()))
+        .collect();
+    for (&(file, ..), result) in pieces.iter().zip(results) {
+        match result {
+            Some(Ok(piece)) => {
+                if let Some(parsed) = &mut files[file] {
+                    parsed.tables.extend(piece.tables);
+                    parsed.enums.extend(piece.enums);
+                }
+            }
+            _ => files[file] = None,
+        }
+    }
+    files
+        .into_iter()
+        .zip(sources)
+        .map(|(parsed, source)| match parsed {
+            Some(parsed) => Ok(parsed),
+            None => parse_piece(source, 0),
+        })
+        .collect()
+}
+
+/// Parses one piece of a file that starts `line_offset` lines into it.
+fn parse_piece(source: &str, line_offset: usize) -> Result<ParsedFile, SourceErrors> {
+    let to_errors = |error: syn::Error| {
+        SourceErrors(
+            error
+                .into_iter()
+                .map(|error| SourceError {
+                    at: Position::of(error.span(), line_offset),
+                    message: error.to_string(),
+                })
+                .collect(),
+        )
+    };
+    let file = syn::parse_file(source).map_err(to_errors)?;
     let mut visitor = Visitor {
         parsed: ParsedFile::default(),
         errors: Vec::new(),
+        line_offset,
     };
     visitor.visit_file(&file);
     let mut errors = visitor.errors.into_iter();
@@ -40,14 +335,198 @@ pub fn parse_file(source: &str) -> Result<ParsedFile, syn::Error> {
             for error in errors {
                 first.combine(error);
             }
-            Err(first)
+            Err(to_errors(first))
         }
+    }
+}
+
+/// Where top-level items start in `source`, with the number of lines before
+/// each: the start of a non-blank line outside any delimiter, string or
+/// comment, after a line that ended an item (its last token `}` or `;`).
+/// Doc comments count as tokens (they are attributes), other comments do
+/// not. A wrong guess costs only speed: a piece that does not parse alone
+/// is parsed again with its whole file.
+fn item_boundaries(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut boundaries = Vec::new();
+    let mut depth = 0usize;
+    let mut line = 0;
+    let mut at_line_start = true;
+    // The last token outside comments ended an item at depth 0.
+    let mut item_ended = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if at_line_start && !matches!(byte, b' ' | b'\t' | b'\r' | b'\n') {
+            at_line_start = false;
+            if depth == 0 && item_ended && i > 0 {
+                boundaries.push((line_start(bytes, i), line));
+            }
+        }
+        match byte {
+            b'\n' => {
+                line += 1;
+                at_line_start = true;
+                i += 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let doc = matches!(bytes.get(i + 2), Some(b'/' | b'!'))
+                    && bytes.get(i + 3) != Some(&b'/');
+                if doc {
+                    item_ended = false;
+                }
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let doc = matches!(bytes.get(i + 2), Some(b'*' | b'!'))
+                    && !matches!(bytes.get(i + 3), Some(b'*' | b'/'));
+                if doc {
+                    item_ended = false;
+                }
+                let mut nesting = 0usize;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        nesting += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        nesting -= 1;
+                        i += 2;
+                        if nesting == 0 {
+                            break;
+                        }
+                    } else {
+                        if bytes[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            b'"' => {
+                item_ended = false;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    if bytes.get(i) == Some(&b'\n') {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'r' if raw_string_start(bytes, i).is_some() => {
+                item_ended = false;
+                let (hashes, body) = raw_string_start(bytes, i).unwrap_or((0, i));
+                i = body;
+                while i < bytes.len() {
+                    if bytes[i] == b'"'
+                        && bytes[i + 1..].iter().take(hashes).all(|&b| b == b'#')
+                        && bytes.len() > i + hashes
+                    {
+                        i += 1 + hashes;
+                        break;
+                    }
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'\'' => {
+                item_ended = false;
+                i += char_literal_len(bytes, i);
+            }
+            b'(' | b'[' | b'{' => {
+                item_ended = false;
+                depth += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                item_ended = byte == b'}' && depth == 0;
+                i += 1;
+            }
+            b';' => {
+                item_ended = depth == 0;
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' => i += 1,
+            _ => {
+                item_ended = false;
+                i += 1;
+            }
+        }
+    }
+    boundaries
+}
+
+/// The start of the line holding byte `i`.
+fn line_start(bytes: &[u8], i: usize) -> usize {
+    bytes[..i]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |newline| newline + 1)
+}
+
+/// At `r` (or the `r` of `br`): the number of `#` and where the body starts,
+/// when a raw string begins here rather than an identifier.
+fn raw_string_start(bytes: &[u8], i: usize) -> Option<(usize, usize)> {
+    let before = i.checked_sub(1).map(|j| bytes[j]);
+    let starts_token = match before {
+        None => true,
+        Some(b'b' | b'c') => i < 2 || !is_ident_byte(bytes[i - 2]),
+        Some(b) => !is_ident_byte(b),
+    };
+    if !starts_token {
+        return None;
+    }
+    let hashes = bytes[i + 1..].iter().take_while(|&&b| b == b'#').count();
+    (bytes.get(i + 1 + hashes) == Some(&b'"')).then_some((hashes, i + 2 + hashes))
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// At `'`: the length of a character literal (`'a'`, `'\n'`, `'\u{1F600}'`,
+/// `'é'`), or 1 for a lifetime or label.
+fn char_literal_len(bytes: &[u8], i: usize) -> usize {
+    match bytes.get(i + 1) {
+        Some(b'\\') => {
+            let mut j = i + 2;
+            while j < bytes.len() && j < i + 16 {
+                j += 1;
+                if bytes[j - 1] == b'\'' && j > i + 3 {
+                    return j - i;
+                }
+            }
+            1
+        }
+        Some(&first) => {
+            let width = match first {
+                0x00..=0x7f => 1,
+                0xc0..=0xdf => 2,
+                0xe0..=0xef => 3,
+                _ => 4,
+            };
+            if bytes.get(i + 1 + width) == Some(&b'\'') {
+                width + 2
+            } else {
+                1
+            }
+        }
+        None => 1,
     }
 }
 
 struct Visitor {
     parsed: ParsedFile,
     errors: Vec<syn::Error>,
+    line_offset: usize,
 }
 
 impl<'ast> Visit<'ast> for Visitor {
@@ -58,7 +537,10 @@ impl<'ast> Visit<'ast> for Visitor {
             .find(|a| is_attribute(a, super::symbol::TABLE))
         {
             match table_def(attribute_args(attr), item) {
-                Ok(def) => self.parsed.tables.push(def),
+                Ok(def) => self
+                    .parsed
+                    .tables
+                    .push(TableItem::new(def, self.line_offset)),
                 Err(error) => self.errors.push(error),
             }
         }
@@ -71,7 +553,7 @@ impl<'ast> Visit<'ast> for Visitor {
             .find(|a| is_attribute(a, super::symbol::PG_ENUM))
         {
             match enum_def(attribute_args(attr), item) {
-                Ok(def) => self.parsed.enums.push(def),
+                Ok(def) => self.parsed.enums.push(EnumItem::new(def, self.line_offset)),
                 Err(error) => self.errors.push(error),
             }
         }
@@ -84,7 +566,7 @@ pub struct ResolveError {
     /// Index of the file (in the slice given to [`resolve`]).
     pub file: usize,
     /// Where in that file.
-    pub span: Span,
+    pub at: Position,
     /// What is wrong and how to fix it.
     pub message: String,
 }
@@ -94,50 +576,43 @@ pub struct ResolveError {
 /// must be unique across the schema are checked.
 pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
     let mut errors = Vec::new();
-    let mut tables_by_ident: BTreeMap<String, Vec<(usize, &TableDef)>> = BTreeMap::new();
-    let mut enums_by_ident: BTreeMap<String, Vec<(usize, &EnumDef)>> = BTreeMap::new();
-    for (file, parsed) in files.iter().enumerate() {
+    let mut tables_by_ident: BTreeMap<&str, Vec<&TableItem>> = BTreeMap::new();
+    let mut enums_by_ident: BTreeMap<&str, Vec<&EnumItem>> = BTreeMap::new();
+    for parsed in files {
         for table in &parsed.tables {
-            tables_by_ident
-                .entry(table.ident.to_string())
-                .or_default()
-                .push((file, table));
+            tables_by_ident.entry(&table.ident).or_default().push(table);
         }
-        for def in &parsed.enums {
-            enums_by_ident
-                .entry(def.ident.to_string())
-                .or_default()
-                .push((file, def));
+        for item in &parsed.enums {
+            enums_by_ident.entry(&item.ident).or_default().push(item);
         }
     }
 
     let mut builder = SchemaBuilder::new();
-    let mut seen_enums: BTreeMap<(String, String), ()> = BTreeMap::new();
+    let mut seen_enums = BTreeSet::new();
     for (file, parsed) in files.iter().enumerate() {
-        for def in &parsed.enums {
-            let key = (def.model.schema.to_string(), def.model.name.to_string());
-            if seen_enums.insert(key, ()).is_some() {
+        for item in &parsed.enums {
+            if !seen_enums.insert((&item.model.schema, &item.model.name)) {
                 errors.push(ResolveError {
                     file,
-                    span: def.ident.span(),
+                    at: item.at,
                     message: format!(
                         "the enum type `{}.{}` is declared twice",
-                        def.model.schema, def.model.name
+                        item.model.schema, item.model.name
                     ),
                 });
             }
-            builder.add_enum(&def.model);
+            builder.add_enum(&item.model);
         }
     }
 
     let mut seen_tables = BTreeSet::new();
     for (file, parsed) in files.iter().enumerate() {
-        for def in &parsed.tables {
-            let mut table = def.table.clone();
-            if !seen_tables.insert((table.schema.to_string(), table.name.to_string())) {
+        for item in &parsed.tables {
+            let mut table = item.table.clone();
+            if !seen_tables.insert((&item.table.schema, &item.table.name)) {
                 errors.push(ResolveError {
                     file,
-                    span: def.ident.span(),
+                    at: item.at,
                     message: format!(
                         "the table `{}.{}` is declared twice",
                         table.schema, table.name
@@ -145,14 +620,11 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                 });
             }
             let mut enums = Vec::new();
-            for (i, field) in def.fields.iter().enumerate() {
-                let Some(enum_type) = &field.enum_type else {
-                    continue;
-                };
-                let ident = type_ident(enum_type);
-                match unique_lookup(&enums_by_ident, &ident) {
-                    Lookup::One((_, found)) => {
-                        let column = &mut table.columns.to_mut()[i];
+            for enum_column in &item.enum_columns {
+                let ident = &enum_column.ident;
+                match unique_lookup(&enums_by_ident, ident) {
+                    Lookup::One(found) => {
+                        let column = &mut table.columns.to_mut()[enum_column.column];
                         column.sql_type = SqlType::Enum {
                             schema: found.model.schema.clone(),
                             name: found.model.name.clone(),
@@ -163,7 +635,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                             if column.array_dims == 0 && !found.model.values.iter().any(|v| v == label) {
                                 errors.push(ResolveError {
                                     file,
-                                    span: enum_type.span(),
+                                    at: enum_column.at,
                                     message: format!(
                                         "the default \"{label}\" of column `{}` is not a label of enum `{}`\nhelp: use one of: {}",
                                         column.name,
@@ -177,32 +649,27 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                     }
                     Lookup::None => errors.push(ResolveError {
                         file,
-                        span: enum_type.span(),
+                        at: enum_column.at,
                         message: format!(
                             "`{ident}` has no PostgreSQL column type: it is not a `#[pg_enum]` of the schema files\nhelp: give the column an explicit type with `#[column(sql_type = \"…\")]`, or put `#[pg_enum]` on `{ident}` in a schema file"
                         ),
                     }),
                     Lookup::Many => errors.push(ResolveError {
                         file,
-                        span: enum_type.span(),
+                        at: enum_column.at,
                         message: format!("`{ident}` names more than one `#[pg_enum]` in the schema files: rename one"),
                     }),
                 }
             }
             let mut foreign_keys = Vec::new();
-            for fk in &def.foreign_keys {
-                let target_path = fk.target_type();
-                let target_ident = target_path
-                    .segments
-                    .last()
-                    .map(|s| s.ident.to_string())
-                    .unwrap_or_default();
-                let target = match unique_lookup(&tables_by_ident, &target_ident) {
-                    Lookup::One((_, target)) => target,
+            for fk in &item.foreign_keys {
+                let target_ident = &fk.target;
+                let target = match unique_lookup(&tables_by_ident, target_ident) {
+                    Lookup::One(target) => target,
                     Lookup::None => {
                         errors.push(ResolveError {
                             file,
-                            span: target_path.span(),
+                            at: fk.target_at,
                             message: format!("the foreign key `{}` references `{target_ident}`, which is not a `#[table]` struct of the schema files\nhelp: check the name, or move the `#[table] struct {target_ident}` into a file under the configured schema path", fk.name),
                         });
                         continue;
@@ -210,19 +677,19 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                     Lookup::Many => {
                         errors.push(ResolveError {
                             file,
-                            span: target_path.span(),
+                            at: fk.target_at,
                             message: format!("`{target_ident}` names more than one `#[table]` struct in the schema files: rename one"),
                         });
                         continue;
                     }
                 };
                 let mut references_columns = Vec::new();
-                for field in fk.target_fields() {
-                    match target.fields.iter().position(|f| f.ident == field) {
+                for (field, at) in &fk.target_fields {
+                    match target.fields.iter().position(|f| f == field) {
                         Some(i) => references_columns.push(target.table.columns[i].name.clone()),
                         None => errors.push(ResolveError {
                             file,
-                            span: field.span(),
+                            at: *at,
                             message: format!("`{target_ident}` has no field `{field}`"),
                         }),
                     }
@@ -233,7 +700,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                 if !is_key_of(&target.table, &references_columns) {
                     errors.push(ResolveError {
                         file,
-                        span: fk.references[0].span(),
+                        at: fk.target_at,
                         message: format!(
                             "the foreign key `{}` references {} of `{}`, which is neither its primary key nor unique; PostgreSQL would reject it\nhelp: mark the referenced column `primary_key` or `unique`",
                             fk.name,
@@ -247,7 +714,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                     columns: fk
                         .fields
                         .iter()
-                        .map(|&i| def.table.columns[i].name.clone())
+                        .map(|&i| item.table.columns[i].name.clone())
                         .collect(),
                     references_schema: target.table.schema.clone(),
                     references_table: target.table.name.clone(),
@@ -264,7 +731,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
     for (schema_name, name) in duplicate_relation_names(&schema) {
         errors.push(ResolveError {
             file: 0,
-            span: Span::call_site(),
+            at: Position::NONE,
             message: format!("the name `{name}` is used by more than one table, index or key in schema `{schema_name}`; PostgreSQL needs them distinct\nhelp: give one of them another `name = \"…\"`"),
         });
     }
@@ -281,7 +748,7 @@ enum Lookup<T> {
     Many,
 }
 
-fn unique_lookup<T: Copy>(map: &BTreeMap<String, Vec<T>>, key: &str) -> Lookup<T> {
+fn unique_lookup<T: Copy>(map: &BTreeMap<&str, Vec<T>>, key: &str) -> Lookup<T> {
     match map.get(key).map(Vec::as_slice) {
         None | Some([]) => Lookup::None,
         Some([one]) => Lookup::One(*one),
@@ -346,4 +813,122 @@ pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String)>
         }
     }
     duplicates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A source large enough to be parsed in pieces, full of what a naive
+    /// boundary scanner gets wrong: braces and quotes in strings, raw
+    /// strings, characters and comments, lifetimes, doc comments and
+    /// attributes before items, items that end in `;`.
+    fn tricky_source(tables: usize) -> String {
+        let mut source =
+            String::from("//! Inner doc.\n#![allow(dead_code)]\n\nuse schema_macros::table;\n\n");
+        source.push_str("#[pg_enum]\npub enum Mood {\n    Happy,\n    Sad,\n}\n\n");
+        for i in 0..tables {
+            source.push_str(&format!(
+                r####"/// Table {i}: a doc comment with {{ and " in it.
+/** A block doc {{ */
+#[table(name = "t_{i}")]
+#[derive(Debug)]
+pub struct T{i} {{
+    #[column(primary_key)]
+    pub id: i64,
+    /* a comment with }} and " and /* nested {{ */ */
+    #[column(default_sql = "'{{}}'::text || ';'")]
+    pub label: String,
+    #[column(default = "x\"}}\
+continued")]
+    pub escaped: String,
+    #[column(references(T{prev}::id))]
+    pub parent: Option<i64>,
+    pub mood: Mood,
+}}
+
+const C{i}: char = '{{';
+const D{i}: char = '\'';
+const S{i}: &str = r#"}} " {{"#;
+static E{i}: &'static str = "}}";
+fn f{i}<'a>(x: &'a str) -> &'a str {{ let _ = b'}}'; x }}
+// }} a line comment
+"####,
+                prev = i.saturating_sub(1)
+            ));
+        }
+        source
+    }
+
+    #[test]
+    fn parsing_in_pieces_equals_parsing_whole() {
+        let source = tricky_source(300);
+        assert!(source.len() > 2 * PARALLEL_FROM_BYTES);
+        let boundaries = item_boundaries(&source);
+        assert!(
+            boundaries.len() > 300 * 6,
+            "every item after the first starts a piece: {}",
+            boundaries.len()
+        );
+        for &(offset, line) in &boundaries {
+            assert_eq!(source[..offset].matches('\n').count(), line);
+            assert!(offset == 0 || source.as_bytes()[offset - 1] == b'\n');
+        }
+        let whole = parse_piece(&source, 0).expect("parses whole");
+        assert_eq!(whole.tables.len(), 300);
+        // Cut at every boundary, each piece parses alone (no fallback to
+        // the whole file) and together they are the whole file.
+        let mut joined = ParsedFile::default();
+        let mut cuts: Vec<(usize, usize)> = boundaries.clone();
+        cuts.insert(0, (0, 0));
+        cuts.push((source.len(), 0));
+        for pair in cuts.windows(2) {
+            let ((start, line), (end, _)) = (pair[0], pair[1]);
+            let piece = parse_piece(&source[start..end], line)
+                .unwrap_or_else(|e| panic!("piece at line {line} does not parse alone: {e}"));
+            joined.tables.extend(piece.tables);
+            joined.enums.extend(piece.enums);
+        }
+        assert_eq!(joined, whole);
+        let pieces = parse_in_pieces(&[&source, &source], 3);
+        assert_eq!(pieces.len(), 2);
+        for piece in pieces {
+            assert_eq!(piece.expect("parses in pieces"), whole);
+        }
+    }
+
+    #[test]
+    fn positions_from_pieces_are_positions_in_the_file() {
+        let mut source = tricky_source(300);
+        source.push_str("#[table]\npub struct Last {\n    #[column(references(Missing::id))]\n    pub other: i64,\n}\n");
+        let parsed = parse_in_pieces(&[&source], 2).pop().expect("one file");
+        let errors = resolve(&[parsed.expect("parses")]).expect_err("Missing is unknown");
+        let line = source
+            .lines()
+            .position(|l| l.contains("Missing::id"))
+            .expect("line")
+            + 1;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].at,
+            Position {
+                line,
+                column: "    #[column(references(".len()
+            }
+        );
+    }
+
+    #[test]
+    fn errors_in_a_piece_are_those_of_the_whole_file() {
+        let mut source = tricky_source(300);
+        let middle = source.len() / 2;
+        let at = middle + source[middle..].find("pub id: i64").expect("field");
+        source.replace_range(at..at + "pub id: i64".len(), "pub id: i64 i64");
+        let errors = parse_in_pieces(&[&source], 2)
+            .pop()
+            .expect("one file")
+            .expect_err("syntax error");
+        assert_eq!(errors, parse_piece(&source, 0).expect_err("syntax error"));
+        assert!(errors.0[0].at.line > 1000);
+    }
 }
