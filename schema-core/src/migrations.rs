@@ -192,7 +192,8 @@ enum SnapshotCheck {
     Exists,
 }
 
-/// Writes the migration folder `out/<folder>` with its three files. The
+/// Writes the migration folder `out/<folder>` with its three files
+/// (`snapshot_json` from [`Snapshot::to_json`]). The
 /// folder is written under a temporary name and renamed into place, so an
 /// interrupted run never leaves a half-written migration that looks whole.
 pub fn write_migration(
@@ -200,7 +201,7 @@ pub fn write_migration(
     folder: &str,
     up_sql: &str,
     down_sql: &str,
-    snapshot: &Snapshot,
+    snapshot_json: &str,
 ) -> io::Result<PathBuf> {
     std::fs::create_dir_all(out)?;
     let staging = out.join(format!(".{folder}.tmp"));
@@ -210,7 +211,7 @@ pub fn write_migration(
         std::fs::create_dir(&staging)?;
         std::fs::write(staging.join(UP_FILE), up_sql)?;
         std::fs::write(staging.join(DOWN_FILE), down_sql)?;
-        std::fs::write(staging.join(SNAPSHOT_FILE), snapshot.to_json())?;
+        std::fs::write(staging.join(SNAPSHOT_FILE), snapshot_json)?;
         std::fs::rename(&staging, &target)
     };
     write().inspect_err(|_| {

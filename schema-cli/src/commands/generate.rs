@@ -64,19 +64,15 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Success);
     }
 
-    let (up, down, snapshot_schema) = if args.custom {
-        (
-            "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned(),
-            "-- The reverse of this custom migration, if it has one.\n".to_owned(),
-            previous.clone(),
-        )
+    let statements = if args.custom {
+        Vec::new()
     } else {
-        let backward = diff::diff(&schema, &previous, &forward.reverse_hints());
-        (
-            changes::render_script(&forward.changes),
-            down_script(&forward, &backward),
-            schema.clone(),
-        )
+        changes::render(&forward.changes)
+    };
+    let up = if args.custom {
+        "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned()
+    } else {
+        changes::script(&statements, forward.is_transactional())
     };
 
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
@@ -90,21 +86,37 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         id: id.clone(),
         parent: last.map(|m| m.id.clone()),
         up_checksum: (!args.custom).then(|| migrations::checksum(&up)),
-        schema: snapshot_schema,
+        schema: if args.custom {
+            previous.clone()
+        } else {
+            schema
+        },
     };
-    let dir = migrations::write_migration(&config.out, &folder, &up, &down, &snapshot).map_err(
-        |error| {
+    // The snapshot is written out while the reverse diff is made.
+    let (down, snapshot_json) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| snapshot.to_json());
+        let down = if args.custom {
+            "-- The reverse of this custom migration, if it has one.\n".to_owned()
+        } else {
+            let backward = diff::diff(&snapshot.schema, &previous, &forward.reverse_hints());
+            down_script(&forward, &backward)
+        };
+        let json = json
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (down, json)
+    });
+    let dir = migrations::write_migration(&config.out, &folder, &up, &down, &snapshot_json)
+        .map_err(|error| {
             anyhow!(
                 "cannot write the migration `{folder}` in `{}`: {error}",
                 source::relative(&config.out).display()
             )
-        },
-    )?;
+        })?;
 
     let shown = source::relative(&dir);
     println!("Wrote {}", shown.display());
     if !args.custom {
-        let statements = changes::render(&forward.changes);
         println!(
             "  {} statement{}{}",
             statements.len(),
@@ -122,7 +134,6 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// The migrations on disk; none when the folder does not exist yet.
 /// The migrations of `dir`, oldest first, and the schema of the newest
 /// one's snapshot (empty when there is none).
 fn read_migrations_and_snapshot(dir: &Path) -> anyhow::Result<(Vec<Migration>, Schema)> {
@@ -141,6 +152,7 @@ fn read_migrations_and_snapshot(dir: &Path) -> anyhow::Result<(Vec<Migration>, S
     Ok((existing, previous))
 }
 
+/// The migrations on disk; none when the folder does not exist yet.
 fn read_migrations(dir: &Path) -> anyhow::Result<Vec<Migration>> {
     // Only the newest snapshot is needed (read whole below); `check`
     // verifies the chain of all of them.

@@ -115,7 +115,7 @@ fn baseline(
         &folder,
         &up,
         "-- A baseline is not reversed: it describes a database that existed before.\n",
-        &snapshot,
+        &snapshot.to_json(),
     )
     .map_err(|error| anyhow!("cannot write the baseline migration: {error}"))?;
     let migration = migrations::read_migration(&target)?;

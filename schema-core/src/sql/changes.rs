@@ -42,14 +42,20 @@ pub fn render(changes: &[Change]) -> Vec<Statement> {
 /// marker on top when the changes cannot run in one transaction (see
 /// [`crate::diff::transactional`]).
 pub fn render_script(changes: &[Change]) -> String {
+    script(&render(changes), crate::diff::transactional(changes))
+}
+
+/// Rendered `statements` as a script (see [`render_script`]);
+/// `transactional` as [`crate::diff::transactional`] says of their changes.
+pub fn script(statements: &[Statement], transactional: bool) -> String {
     let mut script = String::new();
-    if !crate::diff::transactional(changes) {
+    if !transactional {
         script.push_str(NO_TRANSACTION_MARKER);
         script.push_str(
             "\n-- ALTER TYPE … ADD VALUE: the new label cannot be used in the transaction that adds it,\n-- so these statements run one by one.\n\n",
         );
     }
-    for (i, statement) in render(changes).into_iter().enumerate() {
+    for (i, statement) in statements.iter().enumerate() {
         if i > 0 {
             script.push('\n');
         }
