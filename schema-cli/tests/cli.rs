@@ -151,6 +151,22 @@ fn unresolved_references_are_reported_where_they_are_written() {
 }
 
 #[test]
+fn a_name_used_twice_across_files_points_at_its_second_table() {
+    let project = Project::new("duplicate-names");
+    project
+        .file("schema.toml", "schema = \"src/schema\"\n")
+        .file(
+            "src/schema/a.rs",
+            "use schema_macros::table;\n\n#[table(index(name = \"by_email\", columns(email)))]\npub struct Account {\n    #[column(primary_key)]\n    pub id: i64,\n    pub email: String,\n}\n",
+        )
+        .file(
+            "src/schema/b.rs",
+            "use schema_macros::table;\n\n/// Members.\n#[table(index(name = \"by_email\", columns(email)))]\npub struct Member {\n    #[column(primary_key)]\n    pub id: i64,\n    pub email: String,\n}\n",
+        );
+    insta::assert_snapshot!(project.run(&["export"]));
+}
+
+#[test]
 fn a_missing_config_is_one_line_with_a_hint() {
     let project = Project::new("no-config");
     insta::assert_snapshot!(project.run(&["export"]));

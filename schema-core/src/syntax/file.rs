@@ -728,10 +728,22 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
         }
     }
     let schema = builder.build();
-    for (schema_name, name) in duplicate_relation_names(&schema) {
+    for (schema_name, name, table) in duplicate_relation_names(&schema) {
+        // At the struct of the table holding the second use of the name.
+        let (file, at) = files
+            .iter()
+            .enumerate()
+            .find_map(|(file, parsed)| {
+                parsed
+                    .tables
+                    .iter()
+                    .find(|item| item.table.schema == schema_name && item.table.name == table)
+                    .map(|item| (file, item.at))
+            })
+            .unwrap_or((0, Position::NONE));
         errors.push(ResolveError {
-            file: 0,
-            at: Position::NONE,
+            file,
+            at,
             message: format!("the name `{name}` is used by more than one table, index or key in schema `{schema_name}`; PostgreSQL needs them distinct\nhelp: give one of them another `name = \"…\"`"),
         });
     }
@@ -797,8 +809,8 @@ fn is_key_of(table: &model::Table, columns: &[Cow<'static, str>]) -> bool {
 }
 
 /// Relation names (tables, key and unique indexes, indexes) used twice in one
-/// namespace.
-pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String)> {
+/// namespace: the namespace, the name, and the table holding its second use.
+pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String, String)> {
     let mut seen = BTreeSet::new();
     let mut duplicates = Vec::new();
     for table in &schema.tables {
@@ -807,8 +819,12 @@ pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String)>
         names.extend(table.uniques.iter().map(|u| &*u.name));
         names.extend(table.indexes.iter().map(|i| &*i.name));
         for name in names {
-            if !seen.insert((table.schema.to_string(), name.to_owned())) {
-                duplicates.push((table.schema.to_string(), name.to_owned()));
+            if !seen.insert((&*table.schema, name)) {
+                duplicates.push((
+                    table.schema.to_string(),
+                    name.to_owned(),
+                    table.name.to_string(),
+                ));
             }
         }
     }
