@@ -162,6 +162,65 @@ fn ident(name: &str) -> String {
     schema_core::sql::quote_ident(name)
 }
 
+/// For a narrowing type change whose losses can be told apart: the
+/// condition picking the values that do not fit the new type (with its
+/// bound parameters, `$1`, `$2`) and what such a value is. `None`: every
+/// non-NULL value is counted as at risk.
+fn values_that_do_not_fit(
+    column: &str,
+    from: &diff::ColumnType,
+    to: &diff::ColumnType,
+) -> Option<(String, Vec<i64>, String)> {
+    use schema_core::model::SqlType::*;
+    if from.array_dims > 0 || to.array_dims > 0 {
+        return None;
+    }
+    let base = |t: &schema_core::model::SqlType| t.serial_base().unwrap_or_else(|| t.clone());
+    match (base(&from.sql_type), base(&to.sql_type)) {
+        (
+            Text | Varchar { .. } | Char { .. },
+            Varchar { length: Some(n) } | Char { length: Some(n) },
+        ) => Some((
+            format!("char_length({column}) > $1::bigint"),
+            vec![i64::from(n)],
+            format!("value(s) longer than {n} character(s)"),
+        )),
+        (Text | Varchar { .. } | Char { .. }, Char { length: None }) => Some((
+            format!("char_length({column}) > $1::bigint"),
+            vec![1],
+            "value(s) longer than 1 character".to_owned(),
+        )),
+        (BigInt | Integer, target @ (Integer | SmallInt)) => {
+            let (low, high) = if target == SmallInt {
+                (i64::from(i16::MIN), i64::from(i16::MAX))
+            } else {
+                (i64::from(i32::MIN), i64::from(i32::MAX))
+            };
+            Some((
+                format!("{column}::bigint NOT BETWEEN $1::bigint AND $2::bigint"),
+                vec![low, high],
+                format!("value(s) outside {low}..={high}"),
+            ))
+        }
+        (
+            Numeric { .. } | SmallInt | Integer | BigInt,
+            Numeric {
+                precision: Some(precision),
+                scale,
+            },
+        ) => {
+            let scale = scale.unwrap_or(0);
+            let digits = precision.saturating_sub(scale);
+            Some((
+                format!("abs({column}::numeric) >= power(10::numeric, $1::bigint) OR {column}::numeric <> round({column}::numeric, $2::bigint::int)"),
+                vec![i64::from(digits), i64::from(scale)],
+                format!("value(s) with more than {digits} digit(s) before the point or {scale} after it (too large, or rounded)"),
+            ))
+        }
+        _ => None,
+    }
+}
+
 /// For every change that can lose data on a table that exists, what it
 /// would lose on the rows there now; changes that would lose nothing are
 /// not listed.
@@ -264,18 +323,34 @@ async fn measure_losses(
                 from,
                 to,
             } if exists(table) && diff::narrowing(from, to) => {
-                let n = count(format!(
-                    "SELECT count(*) FROM {} WHERE {} IS NOT NULL",
-                    table_sql(table),
-                    ident(column)
-                ))
-                .await?;
+                let column_sql = ident(column);
+                let change = format!(
+                    "`{table}.{column}` changes from {} to {}",
+                    schema_core::types::type_sql(&from.sql_type, from.array_dims),
+                    schema_core::types::type_sql(&to.sql_type, to.array_dims)
+                );
+                let (condition, params, what) = match values_that_do_not_fit(&column_sql, from, to)
+                {
+                    Some(test) => test,
+                    None => (
+                        format!("{column_sql} IS NOT NULL"),
+                        Vec::new(),
+                        "value(s) to convert, which may fail or lose precision".to_owned(),
+                    ),
+                };
+                let sql = format!(
+                    "SELECT count(*) FROM {} WHERE {condition}",
+                    table_sql(table)
+                );
+                let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                    params.iter().map(|p| p as _).collect();
+                let n: i64 = client
+                    .query_one(&sql, &params)
+                    .await
+                    .with_context(|| format!("cannot measure data loss with `{sql}`"))?
+                    .get(0);
                 if n > 0 {
-                    losses.push(format!(
-                        "`{table}.{column}` changes from {} to {}: {n} value(s) to convert, which may fail or lose precision",
-                        schema_core::types::type_sql(&from.sql_type, from.array_dims),
-                        schema_core::types::type_sql(&to.sql_type, to.array_dims)
-                    ));
+                    losses.push(format!("{change}: {n} {what}"));
                 }
             }
             Change::RecreateEnum {

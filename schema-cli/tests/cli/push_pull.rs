@@ -139,7 +139,11 @@ fn push_refuses_every_destructive_change_on_rows_and_keeps_them() {
                 "pub email: String,",
                 "1 group(s) of duplicate rows",
             ),
-            ("narrowing", "pub name: String,", "value(s) to convert"),
+            (
+                "narrowing",
+                "pub email: String,",
+                "`member.email` changes from text to varchar(3): 2 value(s) longer than 3 character(s)",
+            ),
             (
                 "enum label",
                 "pub enum Role { Admin, Member }",
@@ -157,7 +161,7 @@ fn push_refuses_every_destructive_change_on_rows_and_keeps_them() {
                 "unique" => TABLES.replace(find, "#[column(unique)]\n    pub email: String,"),
                 "narrowing" => TABLES.replace(
                     find,
-                    "#[column(sql_type = \"varchar(1)\")]\n    pub name: String,",
+                    "#[column(sql_type = \"varchar(3)\")]\n    pub email: String,",
                 ),
                 _ => TABLES.replace(find, "pub enum Role { Admin }"),
             };
@@ -185,6 +189,89 @@ fn push_refuses_every_destructive_change_on_rows_and_keeps_them() {
             .expect("catalog")
             .get(0);
         assert_eq!(motto, 0);
+    });
+}
+
+const READINGS: &str = r#"
+use schema_macros::table;
+
+#[table]
+pub struct Reading {
+    #[column(primary_key)]
+    pub id: i64,
+    pub code: String,
+    pub amount: i64,
+    #[column(sql_type = "numeric(12, 3)")]
+    pub price: String,
+}
+"#;
+
+#[test]
+fn narrowing_that_fits_the_rows_pushes_and_what_does_not_fit_is_counted() {
+    block_on(async {
+        let db = fresh_database().await;
+        let url = db.url().to_owned();
+        let project = Project::new("push-narrowing");
+        project
+            .file("schema.toml", "schema = \"schema.rs\"\n")
+            .file("schema.rs", READINGS);
+        ok(&project.run(&["push", "--url", &url]));
+        let client = db.client();
+        client
+            .batch_execute(
+                "INSERT INTO reading VALUES (1, 'ab', 5, 12.5), (2, 'abcd', 3000000000, 123.456), (3, 'abc', -40000, 0.001)",
+            )
+            .await
+            .expect("rows");
+        let narrowed = |from: &str, to: &str| READINGS.replace(from, to);
+
+        // Each narrowing: (what is written, what the refusal says).
+        let refused = [
+            (
+                narrowed("pub code: String,", "#[column(sql_type = \"varchar(3)\")]\n    pub code: String,"),
+                "`reading.code` changes from text to varchar(3): 1 value(s) longer than 3 character(s)",
+            ),
+            (
+                narrowed("pub amount: i64,", "pub amount: i32,"),
+                "`reading.amount` changes from bigint to integer: 1 value(s) outside -2147483648..=2147483647",
+            ),
+            (
+                narrowed("pub amount: i64,", "pub amount: i16,"),
+                "`reading.amount` changes from bigint to smallint: 2 value(s) outside -32768..=32767",
+            ),
+            (
+                narrowed("numeric(12, 3)", "numeric(12, 2)"),
+                "`reading.price` changes from numeric(12, 3) to numeric(12, 2): 2 value(s) with more than 10 digit(s) before the point or 2 after it",
+            ),
+            (
+                narrowed("numeric(12, 3)", "numeric(4, 3)"),
+                "2 value(s) with more than 1 digit(s) before the point or 3 after it",
+            ),
+        ];
+        for (schema, expected) in refused {
+            project.file("schema.rs", &schema);
+            let out = project.run(&["push", "--url", &url]);
+            assert!(out.starts_with("exit: 1\n"), "{expected}: {out}");
+            assert!(out.contains(expected), "expected `{expected}` in\n{out}");
+        }
+
+        // Narrowings every row fits are applied without --force.
+        for schema in [
+            narrowed(
+                "pub code: String,",
+                "#[column(sql_type = \"varchar(4)\")]\n    pub code: String,",
+            ),
+            narrowed("numeric(12, 3)", "numeric(6, 3)"),
+        ] {
+            project.file("schema.rs", &schema);
+            ok(&project.run(&["push", "--url", &url]));
+        }
+        let row = client
+            .query_one("SELECT code, price::text FROM reading WHERE id = 2", &[])
+            .await
+            .expect("row");
+        assert_eq!(row.get::<_, String>(0), "abcd");
+        assert_eq!(row.get::<_, String>(1), "123.456");
     });
 }
 
