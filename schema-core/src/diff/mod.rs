@@ -375,11 +375,13 @@ impl Phases {
             self.renames,
             self.drop_generated,
             self.drop_columns,
+            // Before anything is created: a renamed table's or column's
+            // generated names may be taken by a new one.
+            self.rename_constraints,
             self.recreate_enums,
             self.create_tables,
             self.columns,
             self.drop_enums,
-            self.rename_constraints,
             self.add_constraints,
             self.create_indexes,
             self.add_foreign_keys,
@@ -819,34 +821,30 @@ impl<'a> Differ<'a> {
             .iter()
             .map(|t| key(&t.schema, &t.name))
             .collect();
-        let new_keys: BTreeSet<Key> = self
-            .new
-            .tables
-            .iter()
-            .map(|t| key(&t.schema, &t.name))
-            .collect();
+        // Declared renames first: a table renamed away frees its name for a
+        // new table (`event` → `event_archive`, then a new `event`).
+        // A `renamed_from` counts only for a table that is new (the
+        // attribute stays in the code after its rename has been applied); a
+        // hint is an answer about this diff and counts as given.
         for table in &self.new.tables {
             let new_key = key(&table.schema, &table.name);
-            if old_keys.contains(&new_key) {
-                self.table_map.insert(new_key.clone(), new_key);
-            }
-        }
-        for table in &self.new.tables {
-            let new_key = key(&table.schema, &table.name);
-            if old_keys.contains(&new_key) {
-                continue;
-            }
             let hinted = self
                 .hints
                 .tables
                 .iter()
                 .find(|r| r.schema == *table.schema && r.to == *table.name)
                 .map(|r| r.from.clone());
-            let from = hinted.or_else(|| table.renamed_from.as_ref().map(|s| s.to_string()));
+            let from = match hinted {
+                Some(from) => Some(from),
+                None if !old_keys.contains(&new_key) => {
+                    table.renamed_from.as_ref().map(|s| s.to_string())
+                }
+                None => None,
+            };
             if let Some(from) = from {
                 let old_key = key(&table.schema, &from);
-                if old_keys.contains(&old_key)
-                    && !new_keys.contains(&old_key)
+                if old_key != new_key
+                    && old_keys.contains(&old_key)
                     && !self.table_map.contains_key(&old_key)
                 {
                     self.table_map.insert(old_key, new_key);
@@ -856,6 +854,16 @@ impl<'a> Differ<'a> {
                         to: table.name.to_string(),
                     });
                 }
+            }
+        }
+        let renamed_to: BTreeSet<Key> = self.table_map.values().cloned().collect();
+        for table in &self.new.tables {
+            let new_key = key(&table.schema, &table.name);
+            if old_keys.contains(&new_key)
+                && !self.table_map.contains_key(&new_key)
+                && !renamed_to.contains(&new_key)
+            {
+                self.table_map.insert(new_key.clone(), new_key);
             }
         }
         // Look-alikes: a dropped and an added table with the same columns.
@@ -938,27 +946,25 @@ impl<'a> Differ<'a> {
         let new_table = self.new_table(new_key);
         let mut map: BTreeMap<String, String> = BTreeMap::new();
         let old_names: BTreeSet<&str> = old_table.columns.iter().map(|c| &*c.name).collect();
-        let new_names: BTreeSet<&str> = new_table.columns.iter().map(|c| &*c.name).collect();
-        for column in new_table.columns.iter() {
-            if old_names.contains(&*column.name) {
-                map.insert(column.name.to_string(), column.name.to_string());
-            }
-        }
         let table_ref = TableRef::of(new_table);
+        // As for tables: `renamed_from` only for a new column, a hint as given.
         for column in new_table.columns.iter() {
-            if old_names.contains(&*column.name) {
-                continue;
-            }
             let hinted = self
                 .hints
                 .columns
                 .iter()
                 .find(|r| r.table == table_ref && r.to == *column.name)
                 .map(|r| r.from.clone());
-            let from = hinted.or_else(|| column.renamed_from.as_ref().map(|s| s.to_string()));
+            let from = match hinted {
+                Some(from) => Some(from),
+                None if !old_names.contains(&*column.name) => {
+                    column.renamed_from.as_ref().map(|s| s.to_string())
+                }
+                None => None,
+            };
             if let Some(from) = from {
-                if old_names.contains(from.as_str())
-                    && !new_names.contains(from.as_str())
+                if from != *column.name
+                    && old_names.contains(from.as_str())
                     && !map.contains_key(&from)
                 {
                     map.insert(from.clone(), column.name.to_string());
@@ -968,6 +974,17 @@ impl<'a> Differ<'a> {
                         to: column.name.to_string(),
                     });
                 }
+            }
+        }
+        // Then same names, unless renamed away (a new column may take the
+        // name of one renamed: `code` → `legacy_code`, then a new `code`).
+        let renamed_to: BTreeSet<String> = map.values().cloned().collect();
+        for column in new_table.columns.iter() {
+            if old_names.contains(&*column.name)
+                && !map.contains_key(&*column.name)
+                && !renamed_to.contains(&*column.name)
+            {
+                map.insert(column.name.to_string(), column.name.to_string());
             }
         }
         // Look-alikes: a dropped and an added column of the same type.
@@ -1013,7 +1030,21 @@ impl<'a> Differ<'a> {
         let map = self.column_map.get(old_key).cloned().unwrap_or_default();
         self.mark_unstable_columns(old_key, old_table, new_table, &map);
 
-        // Columns.
+        // Columns. A column dropped whose name another takes by a rename
+        // goes first, so the name is free.
+        let renamed_to: BTreeSet<&str> = map
+            .iter()
+            .filter(|(old, new)| old != new)
+            .map(|(_, new)| new.as_str())
+            .collect();
+        for column in old_table.columns.iter() {
+            if !map.contains_key(&*column.name) && renamed_to.contains(&*column.name) {
+                self.out.renames.push(Change::DropColumn {
+                    table: new_ref.clone(),
+                    column: column.name.clone(),
+                });
+            }
+        }
         for column in old_table.columns.iter() {
             match map.get(&*column.name) {
                 Some(new_name) => {
@@ -1039,6 +1070,7 @@ impl<'a> Differ<'a> {
                         });
                     }
                 }
+                None if renamed_to.contains(&*column.name) => {}
                 None => {
                     let drop = Change::DropColumn {
                         table: new_ref.clone(),
@@ -1934,6 +1966,54 @@ mod tests {
                 json["change"].as_str().unwrap_or_default().to_owned()
             })
             .collect()
+    }
+
+    #[test]
+    fn a_renamed_from_left_in_the_code_does_not_rename_again() {
+        // `event` was renamed to `event_archive` and its `code` to
+        // `legacy_code` by earlier migrations, then a new `event` table and a
+        // new `code` column took the old names; the attributes stay.
+        let old = schema(
+            Vec::new(),
+            vec![
+                table("event", vec![column("id", SqlType::BigInt)]),
+                table(
+                    "event_archive",
+                    vec![
+                        column("code", SqlType::Text),
+                        column("legacy_code", SqlType::Text),
+                    ],
+                ),
+            ],
+        );
+        let mut legacy = column("legacy_code", SqlType::Text);
+        legacy.renamed_from = Some(Cow::Borrowed("code"));
+        let mut archive = table("event_archive", vec![column("code", SqlType::Text), legacy]);
+        archive.renamed_from = Some(Cow::Borrowed("event"));
+        let new = schema(
+            Vec::new(),
+            vec![table("event", vec![column("id", SqlType::BigInt)]), archive],
+        );
+        let plan = diff(&old, &new, &Hints::default());
+        assert!(plan.changes.is_empty(), "{:?}", kinds(&plan.changes));
+    }
+
+    #[test]
+    fn a_rename_frees_its_name_for_a_new_column() {
+        let old = schema(
+            Vec::new(),
+            vec![table("product", vec![column("code", SqlType::Text)])],
+        );
+        let mut legacy = column("legacy_code", SqlType::Text);
+        legacy.renamed_from = Some(Cow::Borrowed("code"));
+        let mut code = column("code", SqlType::Integer);
+        code.nullable = true;
+        let new = schema(Vec::new(), vec![table("product", vec![legacy, code])]);
+        let plan = diff(&old, &new, &Hints::default());
+        assert_eq!(kinds(&plan.changes), ["rename_column", "add_column"]);
+        // And back: the new `code` goes before `legacy_code` takes its name.
+        let back = diff(&new, &old, &plan.reverse_hints());
+        assert_eq!(kinds(&back.changes), ["drop_column", "rename_column"]);
     }
 
     #[test]
