@@ -113,8 +113,9 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
         let name = field.ident.as_ref()?;
         let (vis, ty) = (&field.vis, &field.ty);
         let sql = name.to_string();
+        let nullability = nullability(&krate, is_option(ty));
         Some(quote! {
-            #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+            #vis const #name: #krate::Column<#ident, #ty #nullability> = #krate::Column::__new(#i, #sql);
         })
     });
     let g = Gen { krate: &krate };
@@ -469,9 +470,10 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             let (vis, name, ty) = (&field.vis, &f.ident, &f.ty);
             let sql = &*table.columns[i].name;
             let doc = format!("The `{sql}` column.");
+            let nullability = nullability(krate, table.columns[i].nullable);
             quote! {
                 #[doc = #doc]
-                #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+                #vis const #name: #krate::Column<#ident, #ty #nullability> = #krate::Column::__new(#i, #sql);
             }
         });
 
@@ -626,6 +628,29 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
         #row_values
+    }
+}
+
+/// The third parameter of a nullable column's `Column<T, V, Null>` (a
+/// non-nullable column keeps the default, `NotNull`).
+fn nullability(krate: &syn::Path, nullable: bool) -> TokenStream {
+    if nullable {
+        quote!(, #krate::__private::Null)
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// Whether a field's type is spelled `Option<…>` (how the parser decides
+/// that a column is nullable).
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        _ => false,
     }
 }
 
