@@ -33,7 +33,9 @@
 //!   for columns, values and expressions from overlapping.
 //! - [`Select`] reads whole rows (`Vec<User>`, `Vec<(User, Option<Session>)>`)
 //!   or, after [`columns`](Select::columns), chosen columns, expressions and
-//!   aggregates into a value or tuple (`(String, i64)`); `distinct`,
+//!   aggregates into a value or tuple (`(String, i64)`), or with
+//!   [`into_struct`](Select::into_struct) into a `#[derive(FromRow)]`
+//!   struct whose field types must match ([`FromColumns`]); `distinct`,
 //!   `group_by` / `having`, `order_by` with `nulls_first` / `nulls_last`,
 //!   `limit` / `offset`, `for_update` / `for_share` with `skip_locked` /
 //!   `no_wait`. Subqueries: `in_select`, [`exists`], with
@@ -117,8 +119,8 @@ pub use source::{
     Single, Slot, Source,
 };
 pub use statement::{
-    All, AllRows, Chosen, Delete, FilterState, Filtered, Insert, NoFilter, Returning, RowsChosen,
-    Select, Update,
+    All, AllRows, Chosen, Delete, FilterState, Filtered, FromColumns, Insert, NoFilter, Returning,
+    RowsChosen, Select, Update,
 };
 pub use value::{RowValues, Value};
 

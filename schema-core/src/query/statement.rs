@@ -404,6 +404,25 @@ impl<S: Source, R> Select<S, R> {
     }
 }
 
+/// A struct that holds the chosen columns `R` (a value or a tuple), field
+/// by field: implemented by `#[derive(FromRow)]` for the tuple of its field
+/// types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold the selected columns `{R}`",
+    label = "the selection's row is `{R}`",
+    note = "`into_struct` needs `#[derive(FromRow)]` on `{Self}`, whose fields have, in order, exactly the selected columns' types `{R}`"
+)]
+pub trait FromColumns<R> {}
+
+impl<S: Source, R> Select<S, Chosen<R>> {
+    /// Decodes each row of the chosen columns into the struct `T`
+    /// (`#[derive(FromRow)]`), field by field in order:
+    /// `.columns((Resume::id, Resume::name)).into_struct::<ResumeCard>()`.
+    pub fn into_struct<T: FromColumns<R>>(self) -> Select<S, Chosen<T>> {
+        self.cast()
+    }
+}
+
 impl<S: Source> Query for Select<S, All> {
     type Row = S;
 

@@ -1,7 +1,7 @@
 //! The select side of typed queries against a real server: every kind of
 //! expression (`in_list`, `in_select`, `between`, `ilike`, `not`,
 //! `coalesce`, `nullable`, jsonb paths, array containment, `exists`),
-//! chosen columns into tuples, `distinct`, `NULLS FIRST / LAST`,
+//! chosen columns into tuples and `#[derive(FromRow)]` structs, `distinct`, `NULLS FIRST / LAST`,
 //! `group by` / `having` with aggregates, inner and left joins over the
 //! Vitaes auth tables (`(User, Option<Session>)`), and the job-queue
 //! pattern with `FOR UPDATE SKIP LOCKED`. Each query's rows are checked and
@@ -13,7 +13,7 @@ use example_vitaes::schema::auth::{Account, Session, User};
 use schema_core::query::{avg, count, count_all, exists, max, min, not, sum};
 use schema_core::sql::ddl;
 use schema_core::{SchemaBuilder, Table};
-use schema_macros::table;
+use schema_macros::{table, FromRow};
 use schema_tests::pg;
 use serde_json::json;
 
@@ -30,6 +30,15 @@ pub struct Job {
     pub priority: Option<i32>,
     pub cost: f64,
     pub owner_id: Option<String>,
+}
+
+/// A user struct for chosen columns: a user's card with its session count.
+#[derive(Debug, PartialEq, FromRow)]
+pub struct UserCard {
+    pub id: String,
+    pub name: String,
+    pub image: Option<String>,
+    pub sessions: i64,
 }
 
 fn at(day: u32, hour: u32) -> NaiveDateTime {
@@ -397,6 +406,36 @@ fn chosen_columns_distinct_and_order() {
             .await
             .expect("fetch_one of a tuple");
         assert_eq!(one, (3, "pdf".to_owned()));
+    });
+}
+
+#[test]
+fn chosen_columns_into_a_struct() {
+    let cards = User::select()
+        .left_join::<Session>(Session::user_id.eq(User::id))
+        .columns((User::id, User::name, User::image, count(Session::id)))
+        .into_struct::<UserCard>()
+        .group_by((User::id, User::name, User::image))
+        .order_by(User::id);
+    insta::assert_snapshot!("select_into_struct", cards.to_sql());
+
+    pg::block_on(async {
+        let db = database().await;
+        let rows = cards.fetch_all(db.client()).await.expect("cards");
+        let card = |id: &str, name: &str, image: Option<&str>, sessions| UserCard {
+            id: id.into(),
+            name: name.into(),
+            image: image.map(Into::into),
+            sessions,
+        };
+        assert_eq!(
+            rows,
+            vec![
+                card("ada", "Ada Lovelace", Some("ada.png"), 2),
+                card("bob", "Bob", None, 1),
+                card("carol", "Carol", None, 0),
+            ]
+        );
     });
 }
 
