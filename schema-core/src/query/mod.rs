@@ -28,9 +28,10 @@
 //!   these traits carries a `#[diagnostic::on_unimplemented]` message.
 //! - The trailing `I` / `J` type parameters on these traits and methods are
 //!   indices the compiler infers (never written by users): where a table
-//!   sits in a join's tuple ([`At0`] …, [`Single`]), or that an operand is a
-//!   value ([`Bound`]) or an expression ([`Computed`]). They keep the impls
-//!   for columns, values and expressions from overlapping.
+//!   sits in a join's tuple ([`index::At0`] …, [`index::Single`]), or that
+//!   an operand is a value ([`index::Bound`]) or an expression
+//!   ([`index::Computed`]). They keep the impls for columns, values and
+//!   expressions from overlapping.
 //! - [`Select`] reads whole rows (`Vec<User>`, `Vec<(User, Option<Session>)>`)
 //!   or, after [`columns`](Select::columns), chosen columns, expressions and
 //!   aggregates into a value or tuple (`(String, i64)`), or with
@@ -114,10 +115,13 @@ pub use expr::{
     ColumnOf, Expr, Expression, JsonKey, JsonType, ListItem, Nullable, Numeric, Operand, Order,
     OrderTerm, Predicate, SameType, Selection, Summable, Text,
 };
-pub use source::{
-    At0, At1, At2, At3, At4, Bound, Computed, InSource, Join, Lift, Optional, Position, Required,
-    Single, Slot, Source,
-};
+pub use source::{InSource, Join, Lift, Optional, Required, Slot, Source};
+
+/// The type-level indices that keep the impls for columns, values and
+/// expressions apart; the compiler infers them, users never write them.
+pub mod index {
+    pub use super::source::{At0, At1, At2, At3, At4, Bound, Computed, Named, Position, Single};
+}
 pub use statement::{
     All, AllRows, Chosen, Delete, FilterState, Filtered, FromColumns, Insert, NoFilter, Returning,
     RowsChosen, Select, Update,

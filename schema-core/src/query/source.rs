@@ -48,6 +48,11 @@ pub enum Computed {}
 #[derive(Debug)]
 pub enum Bound {}
 
+/// The index of a named placeholder of a prepared statement (a value
+/// supplied when it runs), kept apart from [`Bound`] values.
+#[derive(Debug)]
+pub enum Named {}
+
 /// The indices of a table in a source ([`Single`], [`At0`] …): kept apart
 /// from [`Computed`] and [`Bound`] so that a column, an expression and a
 /// value are never two ways of reading the same operand.
