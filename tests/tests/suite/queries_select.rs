@@ -692,3 +692,77 @@ fn job_queue_skips_locked_rows() {
         other.batch_execute("ROLLBACK").await.expect("rollback 2");
     });
 }
+
+#[test]
+fn hostile_strings_are_bound_in_every_select_expression() {
+    const HOSTILE: &[&str] = &[
+        "it's",
+        "'; DROP TABLE \"user\"; --",
+        "\"user\"",
+        "$1",
+        "back\\slash\\'",
+        "/* open",
+        "ünïcödé 日本語 🎉 \u{202e}",
+        "%_",
+    ];
+    pg::block_on(async {
+        let db = database().await;
+        let client = db.client();
+        for (i, &hostile) in HOSTILE.iter().enumerate() {
+            let id = format!("{hostile}#{i}");
+            let mut row = user(&id, hostile, Some(hostile));
+            row.email = format!("{hostile}@{i}");
+            User::insert(row.clone())
+                .execute(client)
+                .await
+                .expect("user");
+            Job::insert(job(
+                100 + i as i64,
+                hostile,
+                &[hostile],
+                json!({ hostile: hostile }),
+                0,
+                None,
+                0.0,
+                Some(&id),
+            ))
+            .execute(client)
+            .await
+            .expect("job");
+
+            let found = User::select()
+                .filter(User::id.in_list([id.as_str(), "nobody"]))
+                .filter(User::name.between(hostile, hostile))
+                .filter(User::image.coalesce("").eq(hostile))
+                .filter(User::name.ilike(hostile).or(User::name.eq(hostile)))
+                .filter(User::id.in_select(Job::select().columns(Job::owner_id.coalesce(""))))
+                .filter(exists(
+                    Job::select()
+                        .correlate::<User>()
+                        .filter(Job::owner_id.eq(User::id.nullable()))
+                        .filter(Job::tags.contains(vec![hostile.to_owned()]))
+                        .filter(Job::payload.get_text(hostile).eq(Some(hostile.to_owned()))),
+                ))
+                .fetch_all(client)
+                .await
+                .expect("select");
+            assert_eq!(found, vec![row.clone()], "{hostile:?}");
+
+            let chosen = User::select()
+                .inner_join::<Job>(Job::owner_id.eq(User::id.nullable()))
+                .columns((User::name, Job::queue, Job::payload.get(hostile)))
+                .filter(Job::queue.eq(hostile))
+                .fetch_one(client)
+                .await
+                .expect("join");
+            assert_eq!(
+                chosen,
+                (
+                    hostile.to_owned(),
+                    hostile.to_owned(),
+                    Some(schema_core::Json(json!(hostile)))
+                )
+            );
+        }
+    });
+}
