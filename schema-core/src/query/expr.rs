@@ -619,6 +619,15 @@ impl<S, V> OrderTerm<S, (Computed, Computed)> for Expr<S, V> {
     }
 }
 
+impl<S, IL, IR, L, R> OrderTerm<S, (IL, IR)> for Arith<L, R>
+where
+    Arith<L, R>: Expression<S, (IL, IR)>,
+{
+    fn __order(self) -> Order<S> {
+        Order::new(Expression::__node(self).0, false)
+    }
+}
+
 /// A column of table `T`, for `set(…)` of an update.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column of `{T}`",

@@ -54,6 +54,39 @@
 //!   once per connection and reuse the statement); rows decode by position
 //!   with [`FromRow`](crate::pg::FromRow).
 //!
+//! # Example
+//!
+//! With the Vitaes tables (`tests/tests/suite/queries_select.rs` runs
+//! these and more against PostgreSQL):
+//!
+//! ```ignore
+//! // The seed's join: every user with their sessions, or `None`.
+//! let rows: Vec<(User, Option<Session>)> = User::select()
+//!     .left_join::<Session>(Session::user_id.eq(User::id))
+//!     .filter(User::id.eq(user_id))
+//!     .fetch_all(&db)
+//!     .await?;
+//!
+//! // Chosen columns and an aggregate, into a tuple.
+//! let per_user: Vec<(String, i64)> = User::select()
+//!     .left_join::<Session>(Session::user_id.eq(User::id))
+//!     .columns((User::id, count(Session::id)))
+//!     .group_by(User::id)
+//!     .having(count(Session::id).gt(1))
+//!     .fetch_all(&db)
+//!     .await?;
+//!
+//! // A job queue: take the next job no other worker holds.
+//! let job = Job::select()
+//!     .filter(Job::queue.eq("mail"))
+//!     .order_by(Job::id)
+//!     .limit(1)
+//!     .for_update()
+//!     .skip_locked()
+//!     .fetch_optional(&tx)
+//!     .await?;
+//! ```
+//!
 //! # How joins fit
 //!
 //! The `S` of `Expr<S, V>`, `Predicate<S, I>` and `Select<S, R>` is the

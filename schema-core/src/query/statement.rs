@@ -286,7 +286,8 @@ impl<S: Source, R> Select<S, R> {
     /// Brings table `T` of the enclosing query into scope, for a subquery
     /// of [`exists`](super::exists) or [`in_select`](super::Expr::in_select)
     /// that refers to it: `Session::select().correlate::<User>().filter(Session::user_id.eq(User::id))`.
-    /// The subquery does not read `T` itself.
+    /// The subquery does not read `T` itself, so it only makes sense inside
+    /// the enclosing query (run alone, the server rejects it).
     pub fn correlate<T: Table>(self) -> Select<<S as Join<T>>::Inner, R>
     where
         S: Join<T>,

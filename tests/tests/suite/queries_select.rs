@@ -365,6 +365,7 @@ fn chosen_columns_distinct_and_order() {
     let computed = Job::select()
         .columns((Job::id, Job::attempts + 1, Job::cost - 0.5))
         .filter((Job::attempts + Job::attempts).ge(2))
+        .order_by(Job::attempts + 0)
         .order_by(Job::id);
     insta::assert_snapshot!("select_arithmetic", computed.to_sql());
 
@@ -397,7 +398,7 @@ fn chosen_columns_distinct_and_order() {
         assert_eq!(rows, [4, 1, 3, 2]);
 
         let rows = computed.fetch_all(client).await.expect("arithmetic");
-        assert_eq!(rows, [(2, 3, 2.0), (3, 2, 3.5)]);
+        assert_eq!(rows, [(3, 2, 3.5), (2, 3, 2.0)]);
 
         let one: (i64, String) = Job::select()
             .columns((Job::id, Job::queue))
