@@ -40,6 +40,8 @@ pub(crate) enum Node {
     Postfix(Box<Node>, &'static str),
     /// `name(arg, …)`.
     Call(&'static str, Vec<Node>),
+    /// `DISTINCT operand`, as an aggregate's argument.
+    Distinct(Box<Node>),
     /// `CAST(operand AS type)`.
     Cast(Box<Node>, &'static str),
     /// `lhs = ANY(array)`.
@@ -99,6 +101,10 @@ impl Node {
                     arg.write(w);
                 }
                 w.push_sql(")");
+            }
+            Node::Distinct(operand) => {
+                w.push_sql("DISTINCT ");
+                operand.write(w);
             }
             Node::Cast(operand, ty) => {
                 w.push_sql("CAST(");
@@ -1129,6 +1135,15 @@ pub fn count_all<S>() -> Expr<S, i64> {
 /// `count(expr)`: the number of rows where `expr` is not NULL.
 pub fn count<S, I>(expr: impl Expression<S, I>) -> Expr<S, i64> {
     Expr::new(Node::Call("count", vec![expr.__node().0]))
+}
+
+/// `count(DISTINCT expr)`: the number of distinct values of `expr` that
+/// are not NULL.
+pub fn count_distinct<S, I>(expr: impl Expression<S, I>) -> Expr<S, i64> {
+    Expr::new(Node::Call(
+        "count",
+        vec![Node::Distinct(Box::new(expr.__node().0))],
+    ))
 }
 
 /// `sum(expr)`: `i16` / `i32` / `i64` add up to `Option<i64>`, floats to

@@ -144,9 +144,9 @@ use std::fmt;
 
 pub use crate::{NotNull, Null};
 pub use expr::{
-    avg, count, count_all, exists, max, min, not, sum, Accepts, Arith, Array, Averageable,
-    ColumnOf, Expr, Expression, JsonKey, JsonType, ListItem, Nullable, Numeric, Operand, Order,
-    OrderTerm, Predicate, SameType, Selection, Summable, Text,
+    avg, count, count_all, count_distinct, exists, max, min, not, sum, Accepts, Arith, Array,
+    Averageable, ColumnOf, Expr, Expression, JsonKey, JsonType, ListItem, Nullable, Numeric,
+    Operand, Order, OrderTerm, Predicate, SameType, Selection, Summable, Text,
 };
 pub use source::{InSource, Join, Lift, Optional, Required, Slot, Source};
 

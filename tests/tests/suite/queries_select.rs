@@ -10,7 +10,7 @@
 use chrono::NaiveDateTime;
 use example_vitaes::schema::app::Resume;
 use example_vitaes::schema::auth::{Account, Session, User};
-use schema_core::query::{avg, count, count_all, exists, max, min, not, sum};
+use schema_core::query::{avg, count, count_all, count_distinct, exists, max, min, not, sum};
 use schema_core::sql::ddl;
 use schema_core::{SchemaBuilder, Table};
 use schema_macros::{table, FromRow};
@@ -465,7 +465,11 @@ fn aggregates_group_by_and_having() {
     insta::assert_snapshot!("select_having", busy_users.to_sql());
 
     let by_count = Account::select()
-        .columns((Account::provider_id, count(Account::id)))
+        .columns((
+            Account::provider_id,
+            count(Account::id),
+            count_distinct(Account::user_id),
+        ))
         .group_by(Account::provider_id)
         .order_by(count(Account::id).desc());
     insta::assert_snapshot!("select_order_by_aggregate", by_count.to_sql());
@@ -509,7 +513,7 @@ fn aggregates_group_by_and_having() {
         let rows = by_count.fetch_all(client).await.expect("order by count");
         assert_eq!(
             rows,
-            vec![("github".to_owned(), 2), ("google".to_owned(), 1)]
+            vec![("github".to_owned(), 2, 2), ("google".to_owned(), 1, 1)]
         );
 
         // Over no rows: count is 0, the others are NULL.
