@@ -705,7 +705,7 @@ macro_rules! tuple_selection {
         impl<S, $($item: Selection<S, $index>, $index),+> Selection<S, ($($index,)+)> for ($($item,)+) {
             type Row = ($($item::Row,)+);
 
-            #[allow(non_snake_case)]
+            #[expect(non_snake_case, reason = "the tuple's items are named like their types")]
             fn __push(self, columns: &mut Vec<OperandNode>) {
                 let ($($item,)+) = self;
                 $($item.__push(columns);)+
