@@ -377,7 +377,8 @@ impl<S, I, U, N> Predicate<S, I> for Column<U, bool, N>
 where
     I: Position,
     U: InSource<S, I>,
-    bool: Lift<U::Presence, N, Out = bool>,
+    bool: Lift<U::Presence, N>,
+    <bool as Lift<U::Presence, N>>::Out: SameType<bool>,
 {
     fn __node(self) -> OperandNode {
         OperandNode(Node::column(self))
