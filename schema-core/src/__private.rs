@@ -18,7 +18,7 @@ pub use crate::query::{__param as param, RowValues, Value};
 pub use crate::table::{
     __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,
 };
-pub use crate::{Column, PgEnum, Table};
+pub use crate::{Column, Null, PgEnum, Table};
 pub use std::boxed::Box;
 pub use std::vec::Vec;
 

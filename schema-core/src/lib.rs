@@ -32,7 +32,7 @@ pub mod pg;
 pub mod syntax;
 
 pub use json::Json;
-pub use table::{Column, PgEnum, ReferenceCompatible, SchemaBuilder, Table};
+pub use table::{Column, NotNull, Null, PgEnum, ReferenceCompatible, SchemaBuilder, Table};
 
 #[doc(hidden)]
 pub mod __private;

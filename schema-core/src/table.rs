@@ -75,14 +75,29 @@ pub trait PgEnum: Sized + 'static {
 ///
 /// The first parameter is the table, the second the column's Rust type, so
 /// the compiler rejects comparing a column with a value of another type or
-/// using a column of a table that is not part of a query.
-pub struct Column<T, V> {
+/// using a column of a table that is not part of a query. The third says
+/// whether the column is nullable ([`NotNull`], or [`Null`] for an
+/// `Option<…>` field): a column of a left-joined table reads as
+/// `Option<V>`, and this marker keeps that `Option<V>` for a column that
+/// already is one (no `Option<Option<…>>`).
+pub struct Column<T, V, N = NotNull> {
     index: usize,
     name: &'static str,
-    marker: PhantomData<fn() -> (T, V)>,
+    marker: ColumnMarker<T, V, N>,
 }
 
-impl<T, V> Column<T, V> {
+/// The types a [`Column`] carries but does not hold.
+type ColumnMarker<T, V, N> = PhantomData<fn() -> (T, V, N)>;
+
+/// The nullability marker of a column whose field is not an `Option`.
+#[derive(Debug)]
+pub enum NotNull {}
+
+/// The nullability marker of a column whose field is an `Option<…>`.
+#[derive(Debug)]
+pub enum Null {}
+
+impl<T, V, N> Column<T, V, N> {
     #[doc(hidden)]
     pub const fn __new(index: usize, name: &'static str) -> Self {
         Column {
@@ -103,22 +118,22 @@ impl<T, V> Column<T, V> {
     }
 }
 
-impl<T: Table, V> Column<T, V> {
+impl<T: Table, V, N> Column<T, V, N> {
     /// The column's model.
     pub fn model(self) -> &'static model::Column {
         &T::TABLE.columns[self.index]
     }
 }
 
-impl<T, V> Clone for Column<T, V> {
+impl<T, V, N> Clone for Column<T, V, N> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T, V> Copy for Column<T, V> {}
+impl<T, V, N> Copy for Column<T, V, N> {}
 
-impl<T: Table, V> fmt::Debug for Column<T, V> {
+impl<T: Table, V, N> fmt::Debug for Column<T, V, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", T::NAME, self.name)
     }
@@ -145,8 +160,10 @@ impl<V> ReferenceCompatible<V> for Option<V> {}
 /// `V`, rustc would infer `V = F` from the one impl that fits and report a
 /// bare type mismatch instead of [`ReferenceCompatible`]'s message.
 #[doc(hidden)]
-pub const fn __check_reference<T, V, U, F>(_referenced: Column<T, V>, _referencing: Column<U, F>)
-where
+pub const fn __check_reference<T, V, N, U, F, M>(
+    _referenced: Column<T, V, N>,
+    _referencing: Column<U, F, M>,
+) where
     F: ReferenceCompatible<V>,
 {
 }

@@ -113,8 +113,9 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
         let name = field.ident.as_ref()?;
         let (vis, ty) = (&field.vis, &field.ty);
         let sql = name.to_string();
+        let nullability = nullability(&krate, is_option(ty));
         Some(quote! {
-            #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+            #vis const #name: #krate::Column<#ident, #ty #nullability> = #krate::Column::__new(#i, #sql);
         })
     });
     let g = Gen { krate: &krate };
@@ -469,9 +470,10 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             let (vis, name, ty) = (&field.vis, &f.ident, &f.ty);
             let sql = &*table.columns[i].name;
             let doc = format!("The `{sql}` column.");
+            let nullability = nullability(krate, table.columns[i].nullable);
             quote! {
                 #[doc = #doc]
-                #vis const #name: #krate::Column<#ident, #ty> = #krate::Column::__new(#i, #sql);
+                #vis const #name: #krate::Column<#ident, #ty #nullability> = #krate::Column::__new(#i, #sql);
             }
         });
 
@@ -626,6 +628,77 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
         #row_values
+    }
+}
+
+/// `#[derive(FromRow)]`: positional row decoding for a struct with named
+/// fields, and `FromColumns` for the tuple of its field types (and for the
+/// single field's type, for a one-field struct).
+pub fn from_row(input: TokenStream) -> TokenStream {
+    let item: syn::ItemStruct = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            return item_error(
+                &input,
+                "`#[derive(FromRow)]` goes on a struct with named fields, one per selected column",
+            )
+            .to_compile_error();
+        }
+    };
+    let fields = match &item.fields {
+        syn::Fields::Named(fields) if !fields.named.is_empty() => &fields.named,
+        _ => {
+            return syn::Error::new_spanned(
+                &item.ident,
+                "`#[derive(FromRow)]` needs named fields, one per selected column",
+            )
+            .to_compile_error();
+        }
+    };
+    let krate: syn::Path = syn::parse_quote!(::schema_core);
+    let ident = &item.ident;
+    let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
+    let types: Vec<_> = fields.iter().map(|f| &f.ty).collect();
+    let decode = fields.iter().enumerate().map(|(i, f)| {
+        let name = f.ident.as_ref().expect("named field");
+        let column = name.to_string();
+        quote!(#name: #i => #column)
+    });
+    let single = match types.as_slice() {
+        [only] => quote! {
+            #[allow(unused_qualifications)]
+            impl #impl_generics #krate::query::FromColumns<#only> for #ident #ty_generics #where_clause {}
+        },
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #[allow(unused_qualifications)]
+        impl #impl_generics #krate::query::FromColumns<(#(#types,)*)> for #ident #ty_generics #where_clause {}
+        #single
+        #krate::__private::impl_from_row!(#ident { #(#decode),* });
+    }
+}
+
+/// The third parameter of a nullable column's `Column<T, V, Null>` (a
+/// non-nullable column keeps the default, `NotNull`).
+fn nullability(krate: &syn::Path, nullable: bool) -> TokenStream {
+    if nullable {
+        quote!(, #krate::__private::Null)
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// Whether a field's type is spelled `Option<…>` (how the parser decides
+/// that a column is nullable).
+fn is_option(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        _ => false,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The `#[table]` and `#[pg_enum]` attribute macros. Thin: parsing and every
+//! The `#[table]` and `#[pg_enum]` attribute macros and `#[derive(FromRow)]`. Thin: parsing and every
 //! rule live in `schema_core::syntax` (shared with the CLI); this crate only
 //! turns the parsed model into tokens. See `expand.rs`.
 
@@ -19,4 +19,13 @@ pub fn table(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn pg_enum(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::pg_enum(args.into(), item.into()).into()
+}
+
+/// Decodes the rows of a select's chosen columns into a struct:
+/// `.columns((Resume::id, Resume::name)).into_struct::<ResumeCard>()`. The
+/// fields take the selected values by position, so their types, in order,
+/// must be the selection's (checked at compile time by `into_struct`).
+#[proc_macro_derive(FromRow)]
+pub fn derive_from_row(item: TokenStream) -> TokenStream {
+    expand::from_row(item.into()).into()
 }

@@ -31,8 +31,24 @@ pub use tokio_postgres::Row;
 
 use crate::{Json, PgEnum};
 
-/// Decodes a value from a row of a query over a `#[table]`'s columns.
+/// Decodes a value from consecutive columns of a row, by position: a
+/// `#[table]` struct from all its columns, a single value (`i64`,
+/// `String`, a `#[pg_enum]`, …) from one, a tuple from its members' in
+/// turn, and `Option<T>` as `None` when all of `T`'s columns are NULL (a
+/// left join that found no row).
+///
+/// For a type of your own that implements tokio-postgres's `FromSql`,
+/// [`scalar_from_row!`](crate::scalar_from_row) implements this trait.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from a query's row",
+    label = "rows cannot decode into this type",
+    note = "a row decodes into a `#[table]` struct, a column value (`i64`, `String`, `Json<T>`, a `#[pg_enum]`, …), an `Option` of one, or a tuple of them",
+    note = "for a type of your own that implements `FromSql`, add `schema_core::scalar_from_row!(YourType);`"
+)]
 pub trait FromRow: Sized {
+    /// How many columns the value reads.
+    const WIDTH: usize;
+
     /// Decodes the columns starting at position `offset`.
     fn from_row_at(row: &Row, offset: usize) -> Result<Self, DecodeError>;
 
@@ -99,6 +115,7 @@ pub mod __private {
     pub use postgres_types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
     pub use super::{enum_accepts, enum_from_sql, enum_to_sql, FromRow, Row};
+    pub use crate::scalar_from_row;
 
     use super::DecodeError;
 
@@ -122,6 +139,8 @@ pub mod __private {
         ($ty:ty { $($field:ident : $index:expr => $column:expr),* $(,)? }) => {
             #[allow(unused_qualifications)]
             impl $crate::__private::FromRow for $ty {
+                const WIDTH: usize = [$($column),*].len();
+
                 fn from_row_at(
                     row: &$crate::__private::Row,
                     offset: usize,
@@ -134,11 +153,26 @@ pub mod __private {
         };
     }
 
+    /// Decodes column `index` of `row` as one value, naming the row's
+    /// column in the error.
+    pub fn decode_value<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, DecodeError> {
+        row.try_get(index).map_err(|source| DecodeError {
+            column: row
+                .columns()
+                .get(index)
+                .map_or_else(|| format!("#{index}"), |c| c.name().to_owned()),
+            rust_type: std::any::type_name::<T>(),
+            source,
+        })
+    }
+
     /// `ToSql` / `FromSql` for a `#[pg_enum]`, through its labels.
     #[macro_export]
     #[doc(hidden)]
     macro_rules! __impl_pg_enum_sql {
         ($ty:ty) => {
+            $crate::scalar_from_row!($ty);
+
             #[allow(unused_qualifications)]
             impl<'a> $crate::__private::FromSql<'a> for $ty {
                 fn from_sql(
@@ -178,6 +212,149 @@ pub mod __private {
         };
     }
 }
+
+/// Implements [`FromRow`] for types that decode from one column with
+/// tokio-postgres's `FromSql` (every column type schema-core maps has it
+/// already): `schema_core::scalar_from_row!(Money, Point);`.
+#[macro_export]
+macro_rules! scalar_from_row {
+    ($($ty:ty),+ $(,)?) => {
+        $(
+            #[allow(unused_qualifications)]
+            impl $crate::pg::FromRow for $ty {
+                const WIDTH: usize = 1;
+
+                fn from_row_at(
+                    row: &$crate::pg::Row,
+                    offset: usize,
+                ) -> ::core::result::Result<Self, $crate::pg::DecodeError> {
+                    $crate::__private::decode_value(row, offset)
+                }
+            }
+        )+
+    };
+}
+
+scalar_from_row!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u32,
+    f32,
+    f64,
+    String,
+    std::net::IpAddr
+);
+scalar_from_row!(std::time::SystemTime);
+
+#[cfg(feature = "chrono")]
+scalar_from_row!(
+    chrono::NaiveDate,
+    chrono::NaiveTime,
+    chrono::NaiveDateTime,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Local>,
+    chrono::DateTime<chrono::FixedOffset>,
+);
+
+#[cfg(feature = "time")]
+scalar_from_row!(
+    time::Date,
+    time::Time,
+    time::PrimitiveDateTime,
+    time::OffsetDateTime,
+);
+
+#[cfg(feature = "uuid")]
+scalar_from_row!(uuid::Uuid);
+
+#[cfg(feature = "serde_json")]
+scalar_from_row!(serde_json::Value);
+
+impl<T> FromRow for Vec<T>
+where
+    for<'a> Vec<T>: FromSql<'a>,
+{
+    const WIDTH: usize = 1;
+
+    fn from_row_at(row: &Row, offset: usize) -> Result<Self, DecodeError> {
+        __private::decode_value(row, offset)
+    }
+}
+
+impl<T: DeserializeOwned> FromRow for Json<T> {
+    const WIDTH: usize = 1;
+
+    fn from_row_at(row: &Row, offset: usize) -> Result<Self, DecodeError> {
+        __private::decode_value(row, offset)
+    }
+}
+
+/// Reads whether a column is NULL, whatever its type.
+struct IsNullProbe(bool);
+
+impl<'a> FromSql<'a> for IsNullProbe {
+    fn from_sql(_: &Type, _: &'a [u8]) -> Result<Self, BoxError> {
+        Ok(IsNullProbe(false))
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Self, BoxError> {
+        Ok(IsNullProbe(true))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+impl<T: FromRow> FromRow for Option<T> {
+    const WIDTH: usize = T::WIDTH;
+
+    /// `None` when every one of `T`'s columns is NULL.
+    fn from_row_at(row: &Row, offset: usize) -> Result<Self, DecodeError> {
+        for index in offset..offset + T::WIDTH {
+            let IsNullProbe(null) = __private::decode_value(row, index)?;
+            if !null {
+                return T::from_row_at(row, offset).map(Some);
+            }
+        }
+        Ok(None)
+    }
+}
+
+macro_rules! tuple_from_row {
+    ($($item:ident),+) => {
+        impl<$($item: FromRow),+> FromRow for ($($item,)+) {
+            const WIDTH: usize = 0 $(+ $item::WIDTH)+;
+
+            fn from_row_at(row: &Row, offset: usize) -> Result<Self, DecodeError> {
+                let mut _at = offset;
+                Ok(($(
+                    {
+                        let value = $item::from_row_at(row, _at)?;
+                        _at += $item::WIDTH;
+                        value
+                    },
+                )+))
+            }
+        }
+    };
+}
+
+tuple_from_row!(A);
+tuple_from_row!(A, B);
+tuple_from_row!(A, B, C);
+tuple_from_row!(A, B, C, D);
+tuple_from_row!(A, B, C, D, E);
+tuple_from_row!(A, B, C, D, E, F);
+tuple_from_row!(A, B, C, D, E, F, G);
+tuple_from_row!(A, B, C, D, E, F, G, H);
+tuple_from_row!(A, B, C, D, E, F, G, H, J);
+tuple_from_row!(A, B, C, D, E, F, G, H, J, K);
+tuple_from_row!(A, B, C, D, E, F, G, H, J, K, L);
+tuple_from_row!(A, B, C, D, E, F, G, H, J, K, L, M);
 
 /// Whether a server type can hold the labels of `E`: the enum type itself, or text.
 #[doc(hidden)]

@@ -8,14 +8,41 @@
 //!   `push_ident`, every value bound with `push_bind` (`$n`), never spliced
 //!   into the text. [`Sql`] (from `to_sql()`) shows the text and the
 //!   parameters, for logs and snapshot tests.
-//! - Typing: an expression over table `T` of Rust type `V` is an
-//!   [`Expr<T, V>`]; a column accessor is a `Column<T, V>`. An operand must
-//!   be an [`Operand<T, V>`]: a value of exactly `V` (`&str` for `String`)
-//!   or a column / expression of the same `T` and `V`. `is_null` needs
-//!   `V: Nullable` (an `Option`), `+` / `-` need `V: Numeric`, `like` needs
-//!   `V: Text`. A query over `T` takes conditions that are
-//!   [`Predicate<T>`]s, so a column of another table does not compile.
-//!   Each of these traits carries a `#[diagnostic::on_unimplemented]` message.
+//! - Typing: an expression of a query over source `S` (a table, or the
+//!   tuple of a join, see below) of Rust type `V` is an [`Expr<S, V>`]; a
+//!   column accessor is a `Column<T, V, N>` (`N`: [`NotNull`] or [`Null`]).
+//!   Column methods (`User::email.eq(…)`) leave `S` to inference: the
+//!   expression's destination (`.filter(…)` of a query over `S`) fixes it,
+//!   and the column's table must then be in `S` ([`InSource`]). In `S` a
+//!   column reads as [`Expression::Value`]: its own `V`, or `Option<V>` when
+//!   its table is left-joined. An operand must be an [`Operand<S, V, I>`]:
+//!   a value of exactly `V` (`&str` for `String`, `Some(…)` for an
+//!   `Option`) or a column / expression of type `V`, so a nullable and a
+//!   non-nullable column only compare when said (`column.nullable()`,
+//!   `nullable.coalesce(fallback)`). `is_null` / `coalesce` need
+//!   `V: Nullable`, `+` / `-` need `V: Numeric`, `like` / `ilike` need
+//!   `V: Text`, `get` / `get_text` (`->` / `->>`) need `V: JsonType`,
+//!   `contains` / `overlaps` (`@>` / `&&`) need `V: Array`, `sum` / `avg`
+//!   need `V: Summable` / `Averageable`. Conditions are [`Predicate`]s,
+//!   orderings [`OrderTerm`]s, selected columns [`Selection`]s. Each of
+//!   these traits carries a `#[diagnostic::on_unimplemented]` message.
+//! - The trailing `I` / `J` type parameters on these traits and methods are
+//!   indices the compiler infers (never written by users): where a table
+//!   sits in a join's tuple ([`index::At0`] …, [`index::Single`]), or that
+//!   an operand is a value ([`index::Bound`]) or an expression
+//!   ([`index::Computed`]). They keep the impls for columns, values and
+//!   expressions from overlapping.
+//! - [`Select`] reads whole rows (`Vec<User>`, `Vec<(User, Option<Session>)>`)
+//!   or, after [`columns`](Select::columns), chosen columns, expressions and
+//!   aggregates into a value or tuple (`(String, i64)`), or with
+//!   [`into_struct`](Select::into_struct) into a `#[derive(FromRow)]`
+//!   struct whose field types must match ([`FromColumns`]); `distinct`,
+//!   `group_by` / `having`, `order_by` with `nulls_first` / `nulls_last`,
+//!   `limit` / `offset`, `for_update` / `for_share` with `skip_locked` /
+//!   `no_wait`. Subqueries: `in_select`, [`exists`], with
+//!   [`correlate`](Select::correlate) to refer to the outer query's tables.
+//!   `in_list` binds one array parameter (`= ANY($1)`), so every list
+//!   length shares one statement.
 //! - Single-table statements: [`Select`] (whole rows), [`Insert`] (one whole
 //!   row), [`Update`], [`Delete`]; update and delete are typestates that
 //!   only execute after `.filter(…)` or an explicit `.all_rows()`.
@@ -27,27 +54,69 @@
 //!   once per connection and reuse the statement); rows decode by position
 //!   with [`FromRow`](crate::pg::FromRow).
 //!
-//! # How joins will fit (not built yet)
+//! # Example
 //!
-//! The `T` of `Expr<T, V>` and `Predicate<T>` is the *source* of a query. A
-//! join's source will be a tuple, `(User, Option<Session>)`, and a column of
-//! table `U` is accepted in a query over source `S` when `U: InSource<S, I>`
-//! (an index type-parameter, as in frunk's `Selector`, picks the tuple
-//! position, so `(User, Session)` needs no overlapping impls). The `Operand`,
-//! `Predicate` and `OrderTerm` impls then become
-//! `impl<S, U: InSource<S, I>, V, I> Operand<S, V> for Column<U, V>`; the
-//! single-table impls are the case `S = U`. Left-joined columns compare as
-//! `Option<V>`, and rows decode with `FromRow::from_row_at(row, offset)` per
-//! table (already there).
+//! With the Vitaes tables (`tests/tests/suite/queries_select.rs` runs
+//! these and more against PostgreSQL):
+//!
+//! ```ignore
+//! // The seed's join: every user with their sessions, or `None`.
+//! let rows: Vec<(User, Option<Session>)> = User::select()
+//!     .left_join::<Session>(Session::user_id.eq(User::id))
+//!     .filter(User::id.eq(user_id))
+//!     .fetch_all(&db)
+//!     .await?;
+//!
+//! // Chosen columns and an aggregate, into a tuple.
+//! let per_user: Vec<(String, i64)> = User::select()
+//!     .left_join::<Session>(Session::user_id.eq(User::id))
+//!     .columns((User::id, count(Session::id)))
+//!     .group_by(User::id)
+//!     .having(count(Session::id).gt(1))
+//!     .fetch_all(&db)
+//!     .await?;
+//!
+//! // A job queue: take the next job no other worker holds.
+//! let job = Job::select()
+//!     .filter(Job::queue.eq("mail"))
+//!     .order_by(Job::id)
+//!     .limit(1)
+//!     .for_update()
+//!     .skip_locked()
+//!     .fetch_optional(&tx)
+//!     .await?;
+//! ```
+//!
+//! # How joins fit
+//!
+//! The `S` of `Expr<S, V>`, `Predicate<S, I>` and `Select<S, R>` is the
+//! *source* of a query: a table, or a tuple grown by each join —
+//! `.inner_join::<Session>(on)` appends `Session`, `.left_join::<Session>(on)`
+//! appends `Option<Session>` — up to five tables. A column of table `U` is
+//! accepted in a query over `S` when `U: InSource<S, I>`: an index
+//! type-parameter (as in frunk's `Selector`) names the tuple position, one
+//! impl per position, so `(User, Session)` needs no overlapping impls and
+//! the compiler infers `I` (a table joined twice is ambiguous: no self
+//! joins). The slot says whether the table is [`Required`] or [`Optional`]
+//! (left-joined); [`Lift`] then reads its columns as `Option<V>` (or as
+//! themselves when already nullable — what the column's `N` marker is
+//! for). A join's `ON` condition is typed over the source with the new
+//! table required (`(User, Session)`), since it compares candidate rows.
+//! Whole rows decode table by table with `FromRow::from_row_at(row,
+//! offset)`; `Option<T>` is `None` when all of `T`'s columns are NULL.
 //!
 //! # Not yet
 //!
-//! - joins typed as `(User, Option<Session>)` (see above), `exists`, subqueries;
-//! - chosen columns into tuples / user structs, `distinct`, `group by` /
-//!   `having` and aggregates (`count`, `sum`, `avg`, `min`, `max`);
-//! - `in` lists, `between`, `ilike`, `coalesce`, jsonb paths, array contains;
-//!   comparing a nullable with a non-nullable *column* (`Option<V>` vs `V`);
-//! - `NULLS FIRST` / `LAST`, `FOR UPDATE` / `SKIP LOCKED`;
+//! - self joins (a table twice, which needs aliases), right / full joins,
+//!   `DISTINCT ON`, `UNION`, window functions, CTEs;
+//! - checking at compile time that a grouped query selects only grouped
+//!   columns and aggregates (the server reports it), and that a correlated
+//!   subquery's outer table is in the enclosing query;
+//! - arithmetic on nullable or left-joined columns (`Numeric` is for
+//!   non-null numbers), `min` / `max` of expressions (columns only);
+//!   `avg` of integers and `sum` of `i64` are cast to `double precision` /
+//!   `bigint` (no decimal type yet);
+//! - left-joined tables in `update` / `delete` (`FROM` / `USING`);
 //! - insert of many rows, columns left to their database default
 //!   (identity, `default_sql`), `returning` chosen columns;
 //!   `ON CONFLICT … DO NOTHING / DO UPDATE SET … excluded`;
@@ -64,6 +133,7 @@
 //!   in `examples/`.
 
 mod expr;
+mod source;
 mod statement;
 mod value;
 
@@ -72,9 +142,22 @@ mod exec;
 
 use std::fmt;
 
-pub use expr::{ColumnOf, Expr, Nullable, Numeric, Operand, Order, OrderTerm, Predicate, Text};
+pub use crate::{NotNull, Null};
+pub use expr::{
+    avg, count, count_all, count_distinct, exists, max, min, not, sum, Accepts, Arith, Array,
+    Averageable, ColumnOf, Expr, Expression, JsonKey, JsonType, ListItem, Nullable, Numeric,
+    Operand, Order, OrderTerm, Predicate, SameType, Selection, Summable, Text,
+};
+pub use source::{InSource, Join, Lift, Optional, Required, Slot, Source};
+
+/// The type-level indices that keep the impls for columns, values and
+/// expressions apart; the compiler infers them, users never write them.
+pub mod index {
+    pub use super::source::{At0, At1, At2, At3, At4, Bound, Computed, Named, Position, Single};
+}
 pub use statement::{
-    AllRows, Delete, FilterState, Filtered, Insert, NoFilter, Returning, RowsChosen, Select, Update,
+    All, AllRows, Chosen, Delete, FilterState, Filtered, FromColumns, Insert, NoFilter, Returning,
+    RowsChosen, Select, Update,
 };
 pub use value::{RowValues, Value};
 
@@ -213,7 +296,8 @@ macro_rules! query_methods {
     };
 }
 
-query_methods!([T: Table] Select<T> => T, []);
+query_methods!([S: Source] Select<S, All> => S, []);
+query_methods!([S: Source, R] Select<S, Chosen<R>> => R, []);
 query_methods!([T: Table, R: Returning] Insert<T, R> => R, []);
 query_methods!([T: Table, W, R: Returning] Update<T, W, R> => R, [W: RowsChosen,]);
 query_methods!([T: Table, W, R: Returning] Delete<T, W, R> => R, [W: RowsChosen,]);

@@ -1,0 +1,29 @@
+use schema_core::Table;
+use schema_macros::table;
+
+#[table(name = "user")]
+pub struct User {
+    #[column(primary_key)]
+    pub id: i64,
+    pub name: String,
+    pub image: Option<String>,
+}
+
+#[table]
+pub struct Session {
+    #[column(primary_key)]
+    pub id: i64,
+    pub user_id: i64,
+    pub token: String,
+}
+
+#[table]
+pub struct Account {
+    #[column(primary_key)]
+    pub id: i64,
+    pub user_id: i64,
+}
+
+fn main() {
+    let _ = User::select().inner_join::<Session>(Account::user_id.eq(User::id));
+}
