@@ -8,13 +8,12 @@
 //! macro's own `expand` functions, printed with prettyplease, lines counted.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+use std::time::Duration;
 
 use quote::ToTokens as _;
 use schema_core::syntax;
 
-use crate::measure::median;
+use crate::measure::{self, median, Job, Outcome};
 
 const EXAMPLES: [&str; 5] = ["selfkit", "apexkit", "dbkeep", "tskit", "vitaes"];
 const SYNTHETIC_TABLES: usize = 200;
@@ -27,8 +26,18 @@ pub struct CheckPair {
     pub tables: usize,
     pub enums: usize,
     pub runs: usize,
+    /// Re-check after a touch, incremental (cargo's default for check).
     pub with_macro: f64,
     pub plain: f64,
+    /// The same with `CARGO_INCREMENTAL=0`: the whole crate checked again.
+    pub with_macro_full: f64,
+    pub plain_full: f64,
+    /// The macro's output written out as source, no proc macro run,
+    /// `CARGO_INCREMENTAL=0`.
+    pub expanded_full: f64,
+    /// CPU seconds (user + system) of the same five, in that order:
+    /// plain, with the macro, plain full, with the macro full, expanded full.
+    pub cpu: [f64; 5],
 }
 
 /// The expansion of one crate's items.
@@ -107,13 +116,20 @@ fn lines_of(tokens: proc_macro2::TokenStream) -> Result<usize, String> {
     Ok(lines(&file))
 }
 
-/// Expands every item of a file carrying `#[table]` or `#[pg_enum]`.
-fn expand_file(text: &str, into: &mut Expansion) -> Result<(), String> {
+/// Expands every item of a file carrying `#[table]` or `#[pg_enum]`;
+/// returns the file with those items replaced by their expansion.
+fn expand_file(text: &str, into: &mut Expansion) -> Result<String, String> {
     let file = syn::parse_file(text).map_err(|e| e.to_string())?;
+    let mut expanded_file = syn::File {
+        shebang: None,
+        attrs: file.attrs.clone(),
+        items: Vec::new(),
+    };
     for item in &file.items {
         match item {
             syn::Item::Struct(s) => {
                 let Some(attr) = s.attrs.iter().find(|a| syntax::is_attribute(a, "table")) else {
+                    expanded_file.items.push(item.clone());
                     continue;
                 };
                 let mut bare = s.clone();
@@ -126,10 +142,12 @@ fn expand_file(text: &str, into: &mut Expansion) -> Result<(), String> {
                 }
                 into.tables += 1;
                 into.struct_lines += lines_of(plain.to_token_stream())?;
-                into.expanded_lines += lines_of(expanded)?;
+                into.expanded_lines += lines_of(expanded.clone())?;
+                push_items(&mut expanded_file, expanded)?;
             }
             syn::Item::Enum(e) => {
                 let Some(attr) = e.attrs.iter().find(|a| syntax::is_attribute(a, "pg_enum")) else {
+                    expanded_file.items.push(item.clone());
                     continue;
                 };
                 let mut bare = e.clone();
@@ -137,11 +155,19 @@ fn expand_file(text: &str, into: &mut Expansion) -> Result<(), String> {
                 let expanded =
                     crate::expand::pg_enum(syntax::attribute_args(attr), bare.to_token_stream());
                 into.enums += 1;
-                into.enum_expanded_lines += lines_of(expanded)?;
+                into.enum_expanded_lines += lines_of(expanded.clone())?;
+                push_items(&mut expanded_file, expanded)?;
             }
-            _ => {}
+            syn::Item::Use(u) if u.to_token_stream().to_string().contains("schema_macros") => {}
+            other => expanded_file.items.push(other.clone()),
         }
     }
+    Ok(prettyplease::unparse(&expanded_file))
+}
+
+fn push_items(file: &mut syn::File, tokens: proc_macro2::TokenStream) -> Result<(), String> {
+    let parsed: syn::File = syn::parse2(tokens).map_err(|e| format!("expansion: {e}"))?;
+    file.items.extend(parsed.items);
     Ok(())
 }
 
@@ -208,24 +234,43 @@ rust_decimal = {{ version = "1", default-features = false, features = ["std"] }}
     Ok(())
 }
 
-fn cargo_check(root: &Path, target: &Path, package: &str) -> Result<f64, String> {
+/// Wall and CPU seconds of `cargo check -p package`.
+fn cargo_check(
+    root: &Path,
+    target: &Path,
+    package: &str,
+    incremental: bool,
+) -> Result<(f64, f64), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let started = Instant::now();
-    let output = Command::new(cargo)
-        .args(["check", "-q", "-p", package])
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .map_err(|e| format!("cargo: {e}"))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if !output.status.success() {
-        return Err(format!(
-            "cargo check -p {package}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
+    // One target folder per mode: switching would rebuild the path
+    // dependencies every time.
+    let target = target.join(if incremental { "incremental" } else { "full" });
+    let job = Job::new(which(&cargo), root)
+        .arg("check")
+        .arg("-q")
+        .arg("-p")
+        .arg(package)
+        .env("CARGO_TARGET_DIR", &target.display().to_string())
+        .env("CARGO_INCREMENTAL", if incremental { "1" } else { "0" });
+    let log = root.join(format!("{package}-check"));
+    match measure::run(&job, Duration::from_secs(3600), &log)? {
+        Outcome::Done(sample, _) => Ok((sample.seconds, sample.cpu_seconds.unwrap_or(f64::NAN))),
+        Outcome::TimedOut => Err(format!("cargo check -p {package} took over an hour")),
     }
-    Ok(elapsed)
+}
+
+/// A program's path: as given when it has a slash, else found on PATH.
+fn which(program: &str) -> PathBuf {
+    if program.contains('/') {
+        return PathBuf::from(program);
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|candidate| candidate.is_file())
+        })
+        .unwrap_or_else(|| PathBuf::from(program))
 }
 
 /// Touches every source file of a crate (a new mtime), so cargo re-checks it.
@@ -249,13 +294,12 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
     std::fs::write(
         root.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"synthetic_table\", \"synthetic_plain\"]\n",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"examples_expanded\", \"synthetic_table\", \"synthetic_plain\", \"synthetic_expanded\"]\n",
     )
     .map_err(|e| e.to_string())?;
     // The repository's lock file: the same dependency versions.
     let _ = std::fs::copy(repo.join("Cargo.lock"), root.join("Cargo.lock"));
 
-    let mut checks = Vec::new();
     let mut expansions = Vec::new();
     for (name, files) in [
         ("examples", example_files(repo)?),
@@ -275,29 +319,65 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
             enums: 0,
             enum_expanded_lines: 0,
         };
-        for (_, text) in &files {
-            expand_file(text, &mut expansion)?;
+        let mut expanded = Vec::new();
+        for (path, text) in &files {
+            expanded.push((path.clone(), expand_file(text, &mut expansion)?));
         }
-        expansions.push(expansion.clone());
+        write_crate(&root, &format!("{name}_expanded"), repo, &expanded)?;
+        expansions.push(expansion);
+    }
 
-        let (with_macro, without) = (format!("{name}_table"), format!("{name}_plain"));
+    let mut checks = Vec::new();
+    for expansion in &expansions {
+        let name = &expansion.name;
+        let with_macro = format!("{name}_table");
+        let without = format!("{name}_plain");
+        let pre_expanded = format!("{name}_expanded");
         eprintln!("compile cost: building the dependencies of {name}");
-        cargo_check(&root, target, &with_macro)?;
-        cargo_check(&root, target, &without)?;
-        let (mut timed_macro, mut timed_plain) = (Vec::new(), Vec::new());
-        for _ in 0..RUNS {
-            touch(&root.join(&without).join("src"))?;
-            timed_plain.push(cargo_check(&root, target, &without)?);
-            touch(&root.join(&with_macro).join("src"))?;
-            timed_macro.push(cargo_check(&root, target, &with_macro)?);
+        for krate in [&with_macro, &without, &pre_expanded] {
+            cargo_check(&root, target, krate, true)?;
+            cargo_check(&root, target, krate, false)?;
         }
+        let mut timed = [(); 5].map(|()| Vec::new());
+        let mut cpu = [(); 5].map(|()| Vec::new());
+        for _ in 0..RUNS {
+            for (i, (krate, incremental)) in [
+                (&without, true),
+                (&with_macro, true),
+                (&without, false),
+                (&with_macro, false),
+                (&pre_expanded, false),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                touch(&root.join(krate).join("src"))?;
+                let (wall, cpu_time) = cargo_check(&root, target, krate, incremental)?;
+                timed[i].push(wall);
+                cpu[i].push(cpu_time);
+            }
+        }
+        let [plain, with, plain_full, with_full, expanded_full] =
+            timed.map(|t| median(&t).unwrap_or(f64::NAN));
+        let [plain_cpu, with_cpu, plain_full_cpu, with_full_cpu, expanded_full_cpu] =
+            cpu.map(|t| median(&t).unwrap_or(f64::NAN));
         checks.push(CheckPair {
-            name: name.to_owned(),
+            name: name.clone(),
             tables: expansion.tables,
             enums: expansion.enums,
             runs: RUNS,
-            with_macro: median(&timed_macro).unwrap_or(f64::NAN),
-            plain: median(&timed_plain).unwrap_or(f64::NAN),
+            with_macro: with,
+            plain,
+            with_macro_full: with_full,
+            plain_full,
+            expanded_full,
+            cpu: [
+                plain_cpu,
+                with_cpu,
+                plain_full_cpu,
+                with_full_cpu,
+                expanded_full_cpu,
+            ],
         });
         eprintln!("compile cost: {name} done");
     }

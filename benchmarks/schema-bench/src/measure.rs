@@ -1,6 +1,6 @@
 //! Timing one child process: wall-clock time from spawn to exit, and its
 //! peak resident set size as `/usr/bin/time -f %M` reports it (the kernel's
-//! `ru_maxrss` of the waited-for child, in KiB). The child runs in its own
+//! `ru_maxrss` of the waited-for child, in KiB) and CPU time. The child runs in its own
 //! process group, killed whole when it passes the time cap.
 
 use std::path::{Path, PathBuf};
@@ -52,6 +52,8 @@ pub struct Sample {
     pub seconds: f64,
     /// Peak RSS in KiB (absent when `/usr/bin/time` could not say).
     pub rss_kib: Option<u64>,
+    /// User + system CPU seconds of the child and its descendants.
+    pub cpu_seconds: Option<f64>,
 }
 
 /// How a run ended, when it did not fail.
@@ -74,7 +76,7 @@ pub fn run(job: &Job, cap: Duration, log: &Path) -> Result<Outcome, String> {
     let mut command = Command::new("/usr/bin/time");
     command
         .arg("-f")
-        .arg("%M")
+        .arg("%M %U %S")
         .arg("-o")
         .arg(&rss_file)
         .arg(&job.program)
@@ -126,13 +128,28 @@ pub fn run(job: &Job, cap: Duration, log: &Path) -> Result<Outcome, String> {
             job.dir.display()
         ));
     }
-    let rss_kib = std::fs::read_to_string(&rss_file)
-        .ok()
-        .and_then(|text| text.lines().last()?.trim().parse().ok());
+    // The last line: "%M %U %S" (earlier lines may say the child failed).
+    let report = std::fs::read_to_string(&rss_file).unwrap_or_default();
+    let fields: Vec<&str> = report
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let rss_kib = fields.first().and_then(|f| f.parse().ok());
+    let cpu_seconds = match (fields.get(1), fields.get(2)) {
+        (Some(user), Some(system)) => user
+            .parse::<f64>()
+            .ok()
+            .zip(system.parse::<f64>().ok())
+            .map(|(u, s)| u + s),
+        _ => None,
+    };
     Ok(Outcome::Done(
         Sample {
             seconds: elapsed.as_secs_f64(),
             rss_kib,
+            cpu_seconds,
         },
         format!("{out}{err}"),
     ))
