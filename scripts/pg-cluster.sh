@@ -16,6 +16,7 @@
 # openssl (installed with apt when missing) in the cluster's directory, and
 # SCHEMA_TEST_SSLROOTCERT is exported with the CA certificate's path.
 # PG_CLUSTER_TLS=0 starts a plain cluster and needs no openssl.
+# PG_CLUSTER_OPTIONS adds server options (`-c name=value …`).
 
 # Prints the bin directory of the highest installed PostgreSQL server, if any.
 find_pg_bindir() {
@@ -191,7 +192,7 @@ start_cluster() {
         port="$(pick_port)"
         log "starting PostgreSQL $version on port $port"
         if as_owner "$pg_bin/pg_ctl" -D "$pg_tmp/data" -l "$pg_tmp/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off$tls_options" \
+            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=200 -c fsync=off -c full_page_writes=off -c synchronous_commit=off$tls_options${PG_CLUSTER_OPTIONS:+ $PG_CLUSTER_OPTIONS}" \
             start >"$pg_tmp/pg_ctl.log" 2>&1; then
             break
         fi

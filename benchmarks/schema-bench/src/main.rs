@@ -285,8 +285,7 @@ fn run(options: &Options) -> Result<(), String> {
         facts.push(("PostgreSQL".into(), setup.server_version()));
         facts.push((
             "server".into(),
-            "local, over TCP on 127.0.0.1 (scripts/bench.sh: a throwaway cluster with fsync=off)"
-                .into(),
+            format!("local, over TCP; {}", setup.server_settings()),
         ));
         eprintln!(
             "whole process: sizes {:?} (+ {:?} for schema-cli only)",

@@ -117,15 +117,17 @@ pub fn run(job: &Job, cap: Duration, log: &Path) -> Result<Outcome, String> {
         return Ok(Outcome::TimedOut);
     }
     if !status.success() {
-        let tail: String = {
-            let text = format!("{out}{err}");
-            let lines: Vec<&str> = text.lines().collect();
-            lines[lines.len().saturating_sub(15)..].join("\n")
+        // The first lines of stderr say what went wrong (else stdout's last).
+        let said: Vec<&str> = if err.trim().is_empty() {
+            let lines: Vec<&str> = out.lines().collect();
+            lines[lines.len().saturating_sub(5)..].to_vec()
+        } else {
+            err.lines().take(4).collect()
         };
         return Err(format!(
-            "`{}` (in {}) failed with {status}:\n{tail}",
+            "`{}` failed with {status}: {}",
             job.display(),
-            job.dir.display()
+            said.join(" / ")
         ));
     }
     // The last line: "%M %U %S" (earlier lines may say the child failed).

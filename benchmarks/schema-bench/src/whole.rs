@@ -175,6 +175,16 @@ impl Setup {
         self.psql(&self.server_database(), "SHOW server_version")
             .unwrap_or_else(|e| format!("unknown ({e})"))
     }
+
+    /// The server settings that matter for DDL speed.
+    pub fn server_settings(&self) -> String {
+        self.psql(
+            &self.server_database(),
+            "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings \
+             WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'max_locks_per_transaction', 'shared_buffers')",
+        )
+        .unwrap_or_else(|e| format!("unknown ({e})"))
+    }
 }
 
 /// `url` with its database (the path) replaced.
@@ -482,9 +492,10 @@ pub fn run(setup: &Setup, both: &[usize], ours_only: &[usize]) -> Results {
                 .arg("--url")
                 .arg(setup.url(&pull_db));
             let log = setup.work.join(format!("pull-setup-{tables}"));
-            match measure::run(&job, Duration::from_secs(3600), &log)? {
-                Outcome::Done(..) => Ok(()),
-                Outcome::TimedOut => Err("filling the pull database timed out".to_owned()),
+            match measure::run(&job, Duration::from_secs(3600), &log) {
+                Ok(Outcome::Done(..)) => Ok(()),
+                Ok(Outcome::TimedOut) => Err("filling the pull database timed out".to_owned()),
+                Err(e) => Err(format!("filling the pull database (schema-cli push): {e}")),
             }
         });
         let tools: &[Tool] = if with_drizzle {
