@@ -8,14 +8,12 @@
 //!
 //! Run: `cargo bench -p schema-cli --bench generate`.
 
-#[path = "../../tests/tests/suite/fixtures/wide_schema.rs"]
-mod wide_schema;
-
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use schema_bench::synthetic as wide_schema;
 use schema_core::diff::{self, Hints};
 use schema_core::model::Schema;
 use schema_core::sql::changes;

@@ -6,11 +6,9 @@
 //! schema, the namespace filter holds, and the number of queries does not
 //! depend on the number of tables.
 
-#[path = "fixtures/wide_schema.rs"]
-mod wide_schema;
-
 use std::borrow::Cow;
 
+use schema_bench::synthetic as wide_schema;
 use schema_core::model::{DefaultValue, IndexTarget, Schema, Table};
 use schema_core::normalize::expressions_equivalent;
 use schema_core::pg::{introspect, IntrospectOptions, Introspection, UnmanagedKind};

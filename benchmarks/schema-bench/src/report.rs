@@ -1,0 +1,462 @@
+//! The results as Markdown: what ran where, the tables, and each target
+//! met or missed, computed from the numbers of this run. Written into
+//! BENCHMARKS.md between two marker lines; text outside them is kept.
+
+use std::fmt::Write as _;
+
+use crate::compile;
+use crate::micro::Stages;
+use crate::whole::{self, CellResult, Results, Task, Tool, TASKS};
+
+pub const BEGIN: &str = "<!-- schema-bench results: begin (written by scripts/bench.sh; edits here are overwritten) -->";
+pub const END: &str = "<!-- schema-bench results: end -->";
+
+/// Everything one run found.
+pub struct Run {
+    pub started_utc: String,
+    pub duration_s: f64,
+    pub command: String,
+    pub facts: Vec<(String, String)>,
+    pub cap_s: u64,
+    pub both: Vec<usize>,
+    pub ours_only: Vec<usize>,
+    pub whole: Option<Results>,
+    pub micro: Option<Result<Vec<Stages>, String>>,
+    pub compile: Option<Result<compile::Report, String>>,
+}
+
+pub fn time(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1000.0)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
+fn mib(kib: f64) -> String {
+    format!("{:.0} MiB", kib / 1024.0)
+}
+
+fn ratio(ours: f64, theirs: f64) -> String {
+    let r = ours / theirs;
+    if r >= 0.1 {
+        format!("{r:.2} (1/{:.1})", 1.0 / r)
+    } else {
+        format!("{r:.4} (1/{:.0})", 1.0 / r)
+    }
+}
+
+/// A one-line description of a cell, for progress output.
+pub fn describe(result: &CellResult) -> String {
+    match result {
+        CellResult::Measured {
+            median,
+            min,
+            max,
+            runs,
+            rss_kib,
+            warmed,
+        } => format!(
+            "median {} of {runs} ({}–{}){}, peak {}",
+            time(*median),
+            time(*min),
+            time(*max),
+            if *warmed { "" } else { " (no warm-up)" },
+            rss_kib.map_or("?".to_owned(), mib)
+        ),
+        CellResult::OverCap { ran: true } => "> cap (killed)".to_owned(),
+        CellResult::OverCap { ran: false } => "> cap (a smaller size already was)".to_owned(),
+        CellResult::Failed(e) => format!("FAILED: {e}"),
+    }
+}
+
+fn cell_time(result: Option<&CellResult>, cap_s: u64) -> String {
+    match result {
+        Some(CellResult::Measured {
+            median,
+            runs,
+            warmed,
+            ..
+        }) => format!(
+            "{} ×{runs}{}",
+            time(*median),
+            if *warmed { "" } else { "†" }
+        ),
+        Some(CellResult::OverCap { ran: true }) => format!("> {cap_s} s"),
+        Some(CellResult::OverCap { ran: false }) => format!("> {cap_s} s‡"),
+        Some(CellResult::Failed(_)) => "failed§".to_owned(),
+        None => "—".to_owned(),
+    }
+}
+
+fn cell_rss(result: Option<&CellResult>) -> String {
+    result.and_then(CellResult::rss).map_or("—".to_owned(), mib)
+}
+
+fn whole_tables(out: &mut String, run: &Run, results: &Results) {
+    let mut sizes: Vec<usize> = run.both.iter().chain(&run.ours_only).copied().collect();
+    sizes.sort();
+    sizes.dedup();
+    let _ = writeln!(out, "### Whole process, median wall time and peak RSS\n");
+    let _ = writeln!(
+        out,
+        "`×n`: timed runs after one warm-up run; † no warm-up (the previous size took over 5 s); \
+         ‡ not run, a smaller size already passed the {} s cap; § failed, see the run's log. \
+         Ratio: schema-cli ÷ drizzle-kit (below 1: schema-cli is faster or smaller).\n",
+        run.cap_s
+    );
+    for task in TASKS {
+        let _ = writeln!(out, "#### {}\n", task.title());
+        let _ = writeln!(
+            out,
+            "| tables | schema-cli | peak RSS | drizzle-kit | peak RSS | time ratio | memory ratio |\n|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for &n in &sizes {
+            let ours = results.get(&(Tool::Ours, task, n));
+            let theirs = results.get(&(Tool::Drizzle, task, n));
+            let time_ratio = match (ours.and_then(CellResult::median), theirs) {
+                (Some(o), Some(CellResult::Measured { median, .. })) => ratio(o, *median),
+                (Some(o), Some(CellResult::OverCap { .. })) => {
+                    format!("< {}", ratio(o, run.cap_s as f64))
+                }
+                _ => "—".to_owned(),
+            };
+            let memory_ratio = match (
+                ours.and_then(CellResult::rss),
+                theirs.and_then(CellResult::rss),
+            ) {
+                (Some(o), Some(t)) => ratio(o, t),
+                _ => "—".to_owned(),
+            };
+            let _ = writeln!(
+                out,
+                "| {n} | {} | {} | {} | {} | {time_ratio} | {memory_ratio} |",
+                cell_time(ours, run.cap_s),
+                cell_rss(ours),
+                if run.both.contains(&n) {
+                    cell_time(theirs, run.cap_s)
+                } else {
+                    "not run".to_owned()
+                },
+                cell_rss(theirs),
+            );
+        }
+        out.push('\n');
+    }
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|((tool, task, n), r)| match r {
+            CellResult::Failed(e) => Some(format!("- {} {task:?} {n}: {e}", tool.name())),
+            _ => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(out, "Failures:\n\n{}\n", failures.join("\n"));
+    }
+}
+
+struct Target {
+    what: String,
+    wanted: String,
+    measured: String,
+    met: Option<bool>,
+}
+
+fn targets(run: &Run) -> Vec<Target> {
+    let mut list = Vec::new();
+    let get = |tool, task, n| {
+        run.whole
+            .as_ref()
+            .and_then(|r| r.get(&(tool, task, n)))
+            .cloned()
+    };
+    let vs = |task: Task, n: usize, limit: f64, label: &str, memory: bool| -> Target {
+        let ours = get(Tool::Ours, task, n);
+        let theirs = get(Tool::Drizzle, task, n);
+        let pick = |r: &CellResult| if memory { r.rss() } else { r.median() };
+        let (measured, met) = match (ours.as_ref().and_then(pick), theirs.as_ref()) {
+            (Some(o), Some(t @ CellResult::Measured { .. })) => match pick(t) {
+                Some(t) => (ratio(o, t), Some(o / t <= limit)),
+                None => ("no memory figure".to_owned(), None),
+            },
+            (Some(o), Some(CellResult::OverCap { .. })) if !memory => {
+                let bound = o / run.cap_s as f64;
+                (
+                    format!(
+                        "< {} (drizzle-kit over the cap)",
+                        ratio(o, run.cap_s as f64)
+                    ),
+                    (bound <= limit).then_some(true),
+                )
+            }
+            _ => ("not measured".to_owned(), None),
+        };
+        Target {
+            what: label.to_owned(),
+            wanted: format!("≤ 1/{:.0}", 1.0 / limit),
+            measured,
+            met,
+        }
+    };
+    list.push(vs(
+        Task::GenerateFresh,
+        1000,
+        1.0 / 25.0,
+        "`generate` 1,000 tables (from nothing), time vs drizzle-kit",
+        false,
+    ));
+    list.push(vs(
+        Task::GenerateFresh,
+        1000,
+        1.0 / 5.0,
+        "`generate` 1,000 tables (from nothing), peak memory vs drizzle-kit",
+        true,
+    ));
+    list.push(vs(
+        Task::GenerateUnchanged,
+        1000,
+        1.0 / 25.0,
+        "`generate` 1,000 tables (nothing changed), time vs drizzle-kit",
+        false,
+    ));
+    list.push(vs(
+        Task::GenerateUnchanged,
+        1000,
+        1.0 / 5.0,
+        "`generate` 1,000 tables (nothing changed), peak memory vs drizzle-kit",
+        true,
+    ));
+    for task in [Task::GenerateFresh, Task::GenerateUnchanged] {
+        let small = get(Tool::Ours, task, 1000).and_then(|r| r.median());
+        let large = get(Tool::Ours, task, 10_000).and_then(|r| r.median());
+        let (measured, met) = match (small, large) {
+            (Some(s), Some(l)) => (format!("{:.1}×", l / s), Some(l / s <= 12.0)),
+            _ => ("not measured".to_owned(), None),
+        };
+        list.push(Target {
+            what: format!(
+                "`generate` 10,000 tables ({}) vs our 1,000 tables",
+                if task == Task::GenerateFresh {
+                    "from nothing"
+                } else {
+                    "nothing changed"
+                }
+            ),
+            wanted: "≤ 12×".to_owned(),
+            measured,
+            met,
+        });
+    }
+    list.push(vs(
+        Task::Pull,
+        1000,
+        1.0 / 50.0,
+        "`pull` 1,000 tables, time vs drizzle-kit",
+        false,
+    ));
+    list.push(vs(
+        Task::Push,
+        1000,
+        1.0 / 5.0,
+        "`push` 1,000 tables to an empty database, time vs drizzle-kit",
+        false,
+    ));
+    let compile = run
+        .compile
+        .as_ref()
+        .and_then(|c| c.as_ref().ok())
+        .and_then(|c| c.checks.iter().find(|p| p.name == "synthetic"));
+    list.push(Target {
+        what: "`cargo check` of the 200-table crate vs plain structs (re-check after a touch, wall time)".to_owned(),
+        wanted: "≤ 1.5×".to_owned(),
+        measured: compile.map_or("not measured".to_owned(), |p| {
+            format!(
+                "{:.2}× (CPU time: {:.2}×)",
+                p.with_macro / p.plain,
+                p.cpu[1] / p.cpu[0]
+            )
+        }),
+        met: compile.map(|p| p.with_macro / p.plain <= 1.5),
+    });
+    list
+}
+
+/// The generated section, markers included.
+pub fn render(run: &Run) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{BEGIN}\n");
+    let _ = writeln!(
+        out,
+        "Run started {} UTC, took {:.1} min: `{}`.\n",
+        run.started_utc,
+        run.duration_s / 60.0,
+        run.command
+    );
+    let _ = writeln!(out, "| | |\n|---|---|");
+    for (k, v) in &run.facts {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
+    out.push('\n');
+
+    let _ = writeln!(
+        out,
+        "### Targets\n\n| target | wanted | measured | |\n|---|---|---|---|"
+    );
+    for t in targets(run) {
+        let verdict = match t.met {
+            Some(true) => "**met**",
+            Some(false) => "**missed**",
+            None => "not measured",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {verdict} |",
+            t.what, t.wanted, t.measured
+        );
+    }
+    out.push('\n');
+
+    if let Some(results) = &run.whole {
+        whole_tables(&mut out, run, results);
+        let _ = writeln!(out, "Commands, run in the project folder of each size:\n");
+        let _ = writeln!(out, "| task | schema-cli | drizzle-kit |\n|---|---|---|");
+        for (task, ours, theirs) in whole::command_lines() {
+            let _ = writeln!(out, "| {} | `{ours}` | `{theirs}` |", task.title());
+        }
+        out.push('\n');
+    }
+
+    match &run.compile {
+        Some(Ok(report)) => {
+            let _ = writeln!(
+                out,
+                "### Compile cost of `#[table]`\n\n`cargo check -p <crate>` after touching the crate's sources, dependencies already built, median of the runs (the variants alternate). Re-check: cargo's default, incremental (the proc macro runs again; unchanged items come from the incremental cache). Full: `CARGO_INCREMENTAL=0`, the whole crate checked again. Plain: the same structs and enums with `#[table]`, `#[column]`, `#[pg_enum]` and `#[value]` removed. Expansion as source: the macro's output (from schema-macros' `expand`) written into the crate, so no proc macro runs. The target is read on the re-check ratio.\n"
+            );
+            let _ = writeln!(
+                out,
+                "| crate | tables | enums | runs | re-check: plain | re-check: `#[table]` | ratio | full: plain | full: `#[table]` | ratio | full: expansion as source |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for p in &report.checks {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {:.2}× | {} | {} | {:.2}× | {} |",
+                    p.name,
+                    p.tables,
+                    p.enums,
+                    p.runs,
+                    time(p.plain),
+                    time(p.with_macro),
+                    p.with_macro / p.plain,
+                    time(p.plain_full),
+                    time(p.with_macro_full),
+                    p.with_macro_full / p.plain_full,
+                    time(p.expanded_full),
+                );
+            }
+            let _ = writeln!(out, "\nCPU time (user + system, cargo and rustc) of the same runs, steadier than wall time on a busy machine:\n\n| crate | re-check: plain | re-check: `#[table]` | ratio | full: plain | full: `#[table]` | ratio | full: expansion as source |\n|---|---:|---:|---:|---:|---:|---:|---:|");
+            for p in &report.checks {
+                let [a, b, c, d, e] = p.cpu;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {:.2}× | {} | {} | {:.2}× | {} |",
+                    p.name,
+                    time(a),
+                    time(b),
+                    b / a,
+                    time(c),
+                    time(d),
+                    d / c,
+                    time(e)
+                );
+            }
+            let _ = writeln!(
+                out,
+                "\nExpanded code (each item expanded with schema-macros' `expand`, printed with prettyplease, non-blank lines):\n\n| crate | tables | struct lines per table | expanded lines per table (struct included) | generated lines per table | enums | expanded lines per enum |\n|---|---:|---:|---:|---:|---:|---:|"
+            );
+            for e in &report.expansions {
+                let per = |lines: usize, n: usize| lines as f64 / n.max(1) as f64;
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
+                    e.name,
+                    e.tables,
+                    per(e.struct_lines, e.tables),
+                    per(e.expanded_lines, e.tables),
+                    per(e.expanded_lines - e.struct_lines, e.tables),
+                    e.enums,
+                    per(e.enum_expanded_lines, e.enums)
+                );
+            }
+            out.push('\n');
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(out, "### Compile cost of `#[table]`\n\nFailed: {e}\n");
+        }
+        None => {}
+    }
+
+    match &run.micro {
+        Some(Ok(stages)) => {
+            let _ = writeln!(
+                out,
+                "### In process (stages of `generate` and `pull`)\n\nWall time in the runner's process (mimalloc, like the CLI), median after one warm-up. parse = `syntax::parse_file` + `resolve` of the whole source; diff = empty schema → the schema; render = the changes as SQL; codegen = the model back to `#[table]` source (`pull`).\n\n| tables | source KiB | runs | parse | diff | render | codegen |\n|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            for s in stages {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    s.tables,
+                    s.source_kib,
+                    s.runs,
+                    time(s.parse),
+                    time(s.diff),
+                    time(s.render),
+                    time(s.codegen)
+                );
+            }
+            out.push('\n');
+        }
+        Some(Err(e)) => {
+            let _ = writeln!(out, "### In process\n\nFailed: {e}\n");
+        }
+        None => {}
+    }
+    let _ = writeln!(out, "{END}");
+    out
+}
+
+/// `document` with the section between the markers replaced (appended when
+/// there are none).
+pub fn splice(document: &str, section: &str) -> String {
+    match (document.find(BEGIN), document.find(END)) {
+        (Some(begin), Some(end)) if end > begin => {
+            let after = &document[end + END.len()..];
+            let after = after.strip_prefix('\n').unwrap_or(after);
+            format!("{}{section}{after}", &document[..begin])
+        }
+        _ => {
+            let mut out = document.to_owned();
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            out.push_str(section);
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splicing_keeps_the_text_around_the_markers() {
+        let doc = format!("# Title\n\nintro\n\n{BEGIN}\nold\n{END}\n\n## Reading\n");
+        let new = format!("{BEGIN}\nnew\n{END}\n");
+        assert_eq!(
+            splice(&doc, &new),
+            format!("# Title\n\nintro\n\n{BEGIN}\nnew\n{END}\n\n## Reading\n")
+        );
+        assert_eq!(splice("# T\n", &new), format!("# T\n\n{new}"));
+    }
+}
