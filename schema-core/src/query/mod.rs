@@ -64,6 +64,7 @@
 //!   in `examples/`.
 
 mod expr;
+mod insert;
 mod statement;
 mod value;
 
@@ -73,8 +74,9 @@ mod exec;
 use std::fmt;
 
 pub use expr::{ColumnOf, Expr, Nullable, Numeric, Operand, Order, OrderTerm, Predicate, Text};
+pub use insert::Insert;
 pub use statement::{
-    AllRows, Delete, FilterState, Filtered, Insert, NoFilter, Returning, RowsChosen, Select, Update,
+    AllRows, Delete, FilterState, Filtered, NoFilter, Returning, RowsChosen, Select, Update,
 };
 pub use value::{RowValues, Value};
 

@@ -1,12 +1,12 @@
-//! The four statements over one table: [`Select`], [`Insert`], [`Update`],
-//! [`Delete`]. Each keeps its parts as plain data (expression trees, bound
+//! The statements over one table: [`Select`], [`Update`], [`Delete`]
+//! (`Insert` is in `insert.rs`). Each keeps its parts as plain data (expression trees, bound
 //! values) and renders them through the one [`SqlWriter`] in
 //! [`Query::write_sql`].
 
 use std::marker::PhantomData;
 
 use super::expr::{ColumnOf, Node, Operand, Order, OrderTerm, Predicate};
-use super::value::{Param, RowValues, Value};
+use super::value::{Param, Value};
 use super::Query;
 use crate::sql::SqlWriter;
 use crate::Table;
@@ -15,7 +15,7 @@ use crate::Table;
 type Marker<T, W, R> = PhantomData<fn() -> (T, W, R)>;
 
 /// Writes `"schema"."table"`.
-fn write_table<T: Table>(w: &mut SqlWriter<&dyn Value>) {
+pub(super) fn write_table<T: Table>(w: &mut SqlWriter<&dyn Value>) {
     w.push_qualified(T::SCHEMA, T::NAME);
 }
 
@@ -37,7 +37,7 @@ fn write_filter<'q>(w: &mut SqlWriter<&'q dyn Value>, filter: Option<&'q Node>) 
     }
 }
 
-fn write_returning<T: Table>(w: &mut SqlWriter<&dyn Value>, returning: bool) {
+pub(super) fn write_returning<T: Table>(w: &mut SqlWriter<&dyn Value>, returning: bool) {
     if returning {
         w.push_sql(" RETURNING ");
         write_columns::<T>(w);
@@ -116,51 +116,6 @@ impl<T: Table> Query for Select<T> {
         if let Some(offset) = &self.offset {
             w.push_sql(" OFFSET ").push_bind(&**offset);
         }
-    }
-}
-
-/// `INSERT` of one whole row of `T`, every column bound; `R` is what each
-/// returned row decodes to (`()` until [`Insert::returning`]).
-#[must_use = "a query does nothing until it is executed"]
-pub struct Insert<T, R = ()> {
-    values: Vec<Param>,
-    marker: PhantomData<fn() -> (T, R)>,
-}
-
-impl<T: RowValues> Insert<T> {
-    pub(crate) fn new(row: T) -> Self {
-        Insert {
-            values: row.__into_values(),
-            marker: PhantomData,
-        }
-    }
-
-    /// `RETURNING` every column: the stored row, defaults and triggers applied.
-    pub fn returning(self) -> Insert<T, T> {
-        Insert {
-            values: self.values,
-            marker: PhantomData,
-        }
-    }
-}
-
-impl<T: Table, R: Returning> Query for Insert<T, R> {
-    type Row = R;
-
-    fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
-        w.push_sql("INSERT INTO ");
-        write_table::<T>(w);
-        w.push_sql(" (");
-        w.push_ident_list(T::TABLE.columns.iter().map(|c| &*c.name));
-        w.push_sql(") VALUES (");
-        for (i, value) in self.values.iter().enumerate() {
-            if i > 0 {
-                w.push_sql(", ");
-            }
-            w.push_bind(&**value);
-        }
-        w.push_sql(")");
-        write_returning::<T>(w, R::RETURNING);
     }
 }
 
