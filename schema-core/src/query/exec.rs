@@ -46,6 +46,13 @@ pub trait Executor: Sync {
         statement: &Statement,
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Runs a prepared statement; its rows as they arrive.
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send;
 }
 
 impl<E: Executor + ?Sized> Executor for &E {
@@ -67,6 +74,14 @@ impl<E: Executor + ?Sized> Executor for &E {
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         (**self).execute_prepared(statement, params)
+    }
+
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+        (**self).stream_prepared(statement, params)
     }
 }
 
@@ -90,6 +105,14 @@ impl Executor for Client {
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         self.execute(statement, params)
     }
+
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+        self.query_raw(statement, params.iter().copied())
+    }
 }
 
 impl Executor for Transaction<'_> {
@@ -111,6 +134,14 @@ impl Executor for Transaction<'_> {
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         self.execute(statement, params)
+    }
+
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+        self.query_raw(statement, params.iter().copied())
     }
 }
 
@@ -196,8 +227,25 @@ impl<C> Deref for CachedClient<C> {
 }
 
 impl CachedClient<Client> {
-    /// Starts a transaction that shares this connection's cache.
-    pub async fn transaction(&mut self) -> Result<CachedTransaction<'_>, Error> {
+    /// Runs `work` in a transaction sharing this connection's cache:
+    /// commits on `Ok`, rolls back on `Err` or panic (see [`transaction`]).
+    pub async fn transaction<T, E>(
+        &mut self,
+        work: impl for<'t> AsyncFnOnce(&'t CachedTransaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<QueryError>,
+    {
+        let tx = self
+            .begin()
+            .await
+            .map_err(|source| QueryError::postgres("BEGIN", source))?;
+        finish(work(&tx).await, tx.transaction).await
+    }
+
+    /// Starts a transaction that shares this connection's cache; finish it
+    /// with [`CachedTransaction::commit`] (dropped, it rolls back).
+    pub async fn begin(&mut self) -> Result<CachedTransaction<'_>, Error> {
         let CachedClient { client, cache } = self;
         Ok(CachedTransaction {
             transaction: client.transaction().await?,
@@ -225,6 +273,14 @@ impl<C: Executor + Send> Executor for CachedClient<C> {
         params: &[&(dyn ToSql + Sync)],
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         self.client.execute_prepared(statement, params)
+    }
+
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+        self.client.stream_prepared(statement, params)
     }
 }
 
@@ -283,6 +339,14 @@ impl Executor for CachedTransaction<'_> {
     ) -> impl Future<Output = Result<u64, Error>> + Send {
         self.transaction.execute_prepared(statement, params)
     }
+
+    fn stream_prepared(
+        &self,
+        statement: &Statement,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+        self.transaction.stream_prepared(statement, params)
+    }
 }
 
 /// A query that failed to run or whose rows did not decode.
@@ -317,6 +381,13 @@ pub enum QueryError {
 }
 
 impl QueryError {
+    pub(super) fn postgres(sql: &str, source: Error) -> Self {
+        QueryError::Postgres {
+            sql: sql.to_owned(),
+            source,
+        }
+    }
+
     /// The server's error (SQLSTATE, message, constraint…), when it sent one.
     pub fn as_db_error(&self) -> Option<&DbError> {
         match self {
@@ -326,15 +397,101 @@ impl QueryError {
     }
 }
 
-async fn rows<Q: Query, E: Executor>(query: &Q, db: &E) -> Result<Vec<Row>, QueryError> {
-    let sql = query.to_sql();
-    let params: Vec<&(dyn ToSql + Sync)> = sql.params.iter().map(|p| p.as_to_sql()).collect();
-    let failed = |source| QueryError::Postgres {
-        sql: sql.text.clone(),
-        source,
-    };
-    let statement = db.prepare_cached(&sql.text).await.map_err(failed)?;
-    db.query_prepared(&statement, &params).await.map_err(failed)
+/// Decodes one row (by [`FromRow`], or a raw query's own decoding).
+pub(super) type Decode<R> = fn(&Row) -> Result<R, DecodeError>;
+
+/// The statement for `text` on `db`, its failure naming the SQL.
+async fn statement<E: Executor>(db: &E, text: &str) -> Result<Statement, QueryError> {
+    db.prepare_cached(text)
+        .await
+        .map_err(|source| QueryError::postgres(text, source))
+}
+
+pub(super) async fn rows<E: Executor>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, QueryError> {
+    let statement = statement(db, text).await?;
+    db.query_prepared(&statement, params)
+        .await
+        .map_err(|source| QueryError::postgres(text, source))
+}
+
+pub(super) async fn fetch_all_with<E: Executor, R>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: Decode<R>,
+) -> Result<Vec<R>, QueryError> {
+    let rows = rows(db, text, params).await?;
+    rows.iter()
+        .map(|row| decode(row).map_err(QueryError::from))
+        .collect()
+}
+
+pub(super) async fn fetch_optional_with<E: Executor, R>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: Decode<R>,
+) -> Result<Option<R>, QueryError> {
+    let rows = rows(db, text, params).await?;
+    match rows.as_slice() {
+        [] => Ok(None),
+        [row] => Ok(Some(decode(row)?)),
+        _ => Err(QueryError::TooManyRows {
+            sql: text.to_owned(),
+            count: rows.len(),
+        }),
+    }
+}
+
+pub(super) async fn fetch_one_with<E: Executor, R>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: Decode<R>,
+) -> Result<R, QueryError> {
+    fetch_optional_with(db, text, params, decode)
+        .await?
+        .ok_or_else(|| QueryError::NotFound {
+            sql: text.to_owned(),
+        })
+}
+
+pub(super) async fn execute_with<E: Executor>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, QueryError> {
+    let statement = statement(db, text).await?;
+    db.execute_prepared(&statement, params)
+        .await
+        .map_err(|source| QueryError::postgres(text, source))
+}
+
+pub(super) async fn fetch_stream_with<E: Executor, R>(
+    db: &E,
+    text: &str,
+    params: &[&(dyn ToSql + Sync)],
+    decode: Decode<R>,
+) -> Result<RowStream<R>, QueryError> {
+    let statement = statement(db, text).await?;
+    let rows = db
+        .stream_prepared(&statement, params)
+        .await
+        .map_err(|source| QueryError::postgres(text, source))?;
+    Ok(RowStream {
+        rows: Box::pin(rows),
+        decode,
+        sql: text.into(),
+    })
+}
+
+/// The bound values of a rendered query, as tokio-postgres takes them.
+fn to_sql_params<'a>(params: &'a [&'a dyn super::Value]) -> Vec<&'a (dyn ToSql + Sync)> {
+    params.iter().map(|p| p.as_to_sql()).collect()
 }
 
 pub(super) async fn fetch_all<Q, E>(query: &Q, db: &E) -> Result<Vec<Q::Row>, QueryError>
@@ -343,10 +500,8 @@ where
     Q::Row: FromRow,
     E: Executor,
 {
-    let rows = rows(query, db).await?;
-    rows.iter()
-        .map(|row| Q::Row::from_row(row).map_err(QueryError::from))
-        .collect()
+    let sql = query.to_sql();
+    fetch_all_with(db, &sql.text, &to_sql_params(&sql.params), Q::Row::from_row).await
 }
 
 pub(super) async fn fetch_optional<Q, E>(query: &Q, db: &E) -> Result<Option<Q::Row>, QueryError>
@@ -355,15 +510,8 @@ where
     Q::Row: FromRow,
     E: Executor,
 {
-    let rows = rows(query, db).await?;
-    match rows.as_slice() {
-        [] => Ok(None),
-        [row] => Ok(Some(Q::Row::from_row(row)?)),
-        _ => Err(QueryError::TooManyRows {
-            sql: query.to_sql().text,
-            count: rows.len(),
-        }),
-    }
+    let sql = query.to_sql();
+    fetch_optional_with(db, &sql.text, &to_sql_params(&sql.params), Q::Row::from_row).await
 }
 
 pub(super) async fn fetch_one<Q, E>(query: &Q, db: &E) -> Result<Q::Row, QueryError>
@@ -372,22 +520,245 @@ where
     Q::Row: FromRow,
     E: Executor,
 {
-    fetch_optional(query, db)
-        .await?
-        .ok_or_else(|| QueryError::NotFound {
-            sql: query.to_sql().text,
-        })
+    let sql = query.to_sql();
+    fetch_one_with(db, &sql.text, &to_sql_params(&sql.params), Q::Row::from_row).await
 }
 
 pub(super) async fn execute<Q: Query, E: Executor>(query: &Q, db: &E) -> Result<u64, QueryError> {
     let sql = query.to_sql();
-    let params: Vec<&(dyn ToSql + Sync)> = sql.params.iter().map(|p| p.as_to_sql()).collect();
-    let failed = |source| QueryError::Postgres {
-        sql: sql.text.clone(),
-        source,
-    };
-    let statement = db.prepare_cached(&sql.text).await.map_err(failed)?;
-    db.execute_prepared(&statement, &params)
+    execute_with(db, &sql.text, &to_sql_params(&sql.params)).await
+}
+
+pub(super) async fn fetch_stream<Q, E>(query: &Q, db: &E) -> Result<RowStream<Q::Row>, QueryError>
+where
+    Q: Query,
+    Q::Row: FromRow,
+    E: Executor,
+{
+    let sql = query.to_sql();
+    fetch_stream_with(db, &sql.text, &to_sql_params(&sql.params), Q::Row::from_row).await
+}
+
+/// The rows of a query as the server sends them, each decoded on arrival
+/// (from `fetch_stream`): for results too large to collect. Holds no borrow
+/// of the connection; the connection serves other queries only after the
+/// stream is read to its end or dropped.
+///
+/// ```ignore
+/// let mut rows = Resume::select().fetch_stream(&db).await?;
+/// while let Some(resume) = rows.next().await {
+///     let resume = resume?;
+/// }
+/// ```
+#[must_use = "a stream does nothing unless read"]
+pub struct RowStream<R> {
+    rows: std::pin::Pin<Box<tokio_postgres::RowStream>>,
+    decode: Decode<R>,
+    sql: Box<str>,
+}
+
+impl<R> std::fmt::Debug for RowStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStream")
+            .field("sql", &self.sql)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> RowStream<R> {
+    /// The next row, `None` after the last one.
+    pub async fn next(&mut self) -> Option<Result<R, QueryError>> {
+        std::future::poll_fn(|cx| self.poll_row(cx)).await
+    }
+
+    /// How many rows the statement touched, once the stream has ended.
+    pub fn rows_affected(&self) -> Option<u64> {
+        self.rows.rows_affected()
+    }
+
+    fn poll_row(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<R, QueryError>>> {
+        use futures_core::Stream as _;
+        self.rows.as_mut().poll_next(cx).map(|row| {
+            row.map(|row| match row {
+                Ok(row) => (self.decode)(&row).map_err(QueryError::from),
+                Err(source) => Err(QueryError::postgres(&self.sql, source)),
+            })
+        })
+    }
+}
+
+impl<R> futures_core::Stream for RowStream<R> {
+    type Item = Result<R, QueryError>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.get_mut().poll_row(cx)
+    }
+}
+
+/// A connection that can open a transaction: a tokio-postgres `Client`, a
+/// [`CachedClient`], or a transaction (which opens a savepoint).
+pub trait Begin: Send {
+    /// The open transaction; queries run on it as on the connection.
+    type Transaction<'a>: Executor + Send
+    where
+        Self: 'a;
+
+    /// `BEGIN` (or `SAVEPOINT` inside a transaction).
+    fn begin(&mut self) -> impl Future<Output = Result<Self::Transaction<'_>, Error>> + Send;
+
+    /// `COMMIT` (or `RELEASE SAVEPOINT`).
+    fn commit<'a>(
+        transaction: Self::Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a;
+
+    /// `ROLLBACK` (or `ROLLBACK TO SAVEPOINT`).
+    fn rollback<'a>(
+        transaction: Self::Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a;
+}
+
+impl Begin for Client {
+    type Transaction<'a> = Transaction<'a>;
+
+    fn begin(&mut self) -> impl Future<Output = Result<Transaction<'_>, Error>> + Send {
+        Client::transaction(self)
+    }
+
+    fn commit<'a>(
+        transaction: Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.commit()
+    }
+
+    fn rollback<'a>(
+        transaction: Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.rollback()
+    }
+}
+
+impl Begin for Transaction<'_> {
+    type Transaction<'a>
+        = Transaction<'a>
+    where
+        Self: 'a;
+
+    fn begin(&mut self) -> impl Future<Output = Result<Transaction<'_>, Error>> + Send {
+        Transaction::transaction(self)
+    }
+
+    fn commit<'a>(
+        transaction: Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.commit()
+    }
+
+    fn rollback<'a>(
+        transaction: Transaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.rollback()
+    }
+}
+
+impl Begin for CachedClient<Client> {
+    type Transaction<'a> = CachedTransaction<'a>;
+
+    fn begin(&mut self) -> impl Future<Output = Result<CachedTransaction<'_>, Error>> + Send {
+        CachedClient::begin(self)
+    }
+
+    fn commit<'a>(
+        transaction: CachedTransaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.commit()
+    }
+
+    fn rollback<'a>(
+        transaction: CachedTransaction<'a>,
+    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
+    where
+        Self: 'a,
+    {
+        transaction.rollback()
+    }
+}
+
+/// Runs `work` in a transaction on `db`: commits when it returns `Ok`, rolls
+/// back when it returns `Err` (and returns that error). When `work` panics
+/// the transaction is dropped unfinished, and tokio-postgres sends
+/// `ROLLBACK` ahead of anything else on the connection.
+///
+/// ```ignore
+/// let resume = transaction(&mut client, async |tx| {
+///     let resume = Resume::insert(row).returning().fetch_one(tx).await?;
+///     User::update().set(User::updated_at, now).filter(User::id.eq(id)).execute(tx).await?;
+///     Ok::<_, QueryError>(resume)
+/// })
+/// .await?;
+/// ```
+pub async fn transaction<'c, C, F, T, E>(db: &'c mut C, work: F) -> Result<T, E>
+where
+    C: Begin,
+    F: for<'t> AsyncFnOnce(&'t C::Transaction<'c>) -> Result<T, E>,
+    E: From<QueryError>,
+{
+    let tx = db
+        .begin()
         .await
-        .map_err(failed)
+        .map_err(|source| QueryError::postgres("BEGIN", source))?;
+    match work(&tx).await {
+        Ok(value) => {
+            C::commit(tx)
+                .await
+                .map_err(|source| QueryError::postgres("COMMIT", source))?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's error is the one to report; a failed rollback
+            // means the connection is gone, and the server rolls back.
+            let _ = C::rollback(tx).await;
+            Err(error)
+        }
+    }
+}
+
+/// Commits on `Ok`, rolls back on `Err` (see [`transaction`]).
+async fn finish<T, E: From<QueryError>>(result: Result<T, E>, tx: Transaction<'_>) -> Result<T, E> {
+    match result {
+        Ok(value) => {
+            tx.commit()
+                .await
+                .map_err(|source| QueryError::postgres("COMMIT", source))?;
+            Ok(value)
+        }
+        Err(error) => {
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
 }

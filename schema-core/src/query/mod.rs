@@ -74,11 +74,11 @@ mod exec;
 use std::fmt;
 
 pub use expr::{ColumnOf, Expr, Nullable, Numeric, Operand, Order, OrderTerm, Predicate, Text};
-pub use insert::Insert;
+pub use insert::{excluded, ConflictTarget, Insert, Insertable, OnConflict, Upsert, Values};
 pub use statement::{
     AllRows, Delete, FilterState, Filtered, NoFilter, Returning, RowsChosen, Select, Update,
 };
-pub use value::{RowValues, Value};
+pub use value::{IntoValue, Value};
 
 #[doc(hidden)]
 pub use expr::OperandNode;
@@ -86,7 +86,10 @@ pub use expr::OperandNode;
 pub use value::__param;
 
 #[cfg(feature = "postgres")]
-pub use exec::{CachedClient, CachedTransaction, Executor, QueryError, StatementCache};
+pub use exec::{
+    transaction, Begin, CachedClient, CachedTransaction, Executor, QueryError, RowStream,
+    StatementCache,
+};
 
 use crate::sql::SqlWriter;
 use crate::Table;
@@ -96,9 +99,19 @@ pub fn select<T: Table>() -> Select<T> {
     Select::new()
 }
 
-/// `INSERT` one whole row (also `T::insert(row)`).
-pub fn insert<T: RowValues>(row: T) -> Insert<T> {
-    Insert::new(row)
+/// `INSERT` one row of `T` (also `T::insert(row)`): a `T`, its `New…`
+/// struct, or [`Values<T>`].
+pub fn insert<T: Table>(row: impl Insertable<T>) -> Insert<T> {
+    Insert::new([row])
+}
+
+/// `INSERT` many rows of `T` in one statement (also `T::insert_many(rows)`).
+pub fn insert_many<T: Table, I>(rows: I) -> Insert<T>
+where
+    I: IntoIterator,
+    I::Item: Insertable<T>,
+{
+    Insert::new(rows)
 }
 
 /// `UPDATE` rows of `T` (also `T::update()`).
@@ -202,6 +215,17 @@ macro_rules! query_methods {
                 exec::fetch_optional(self, db).await
             }
 
+            /// Runs the query; its rows one by one as they arrive, for
+            /// results too large to collect (see [`RowStream`]).
+            #[cfg(feature = "postgres")]
+            pub async fn fetch_stream<E: Executor>(&self, db: &E) -> Result<RowStream<$row>, QueryError>
+            where
+                $($chosen)*
+                $row: crate::pg::FromRow,
+            {
+                exec::fetch_stream(self, db).await
+            }
+
             /// Runs the query; the number of rows it selected, inserted,
             /// updated or deleted.
             #[cfg(feature = "postgres")]
@@ -217,5 +241,6 @@ macro_rules! query_methods {
 
 query_methods!([T: Table] Select<T> => T, []);
 query_methods!([T: Table, R: Returning] Insert<T, R> => R, []);
+query_methods!([T: Table, R: Returning] Upsert<T, R> => R, []);
 query_methods!([T: Table, W, R: Returning] Update<T, W, R> => R, [W: RowsChosen,]);
 query_methods!([T: Table, W, R: Returning] Delete<T, W, R> => R, [W: RowsChosen,]);

@@ -12,5 +12,6 @@ mod introspect;
 mod names;
 mod pg_harness;
 mod queries;
+mod queries_write;
 mod runtime;
 mod tls;
