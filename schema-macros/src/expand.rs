@@ -781,6 +781,18 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             }
         }
 
+        // Never satisfied: `..Default::default()` would let a required
+        // column be forgotten. Says so instead of suggesting a derive.
+        #[allow(unused_qualifications)]
+        impl ::core::default::Default for #new_ident
+        where
+            for<'__v> #new_ident: #private::NoDefault,
+        {
+            fn default() -> Self {
+                ::core::unreachable!()
+            }
+        }
+
         #[allow(unused_qualifications)]
         impl ::core::convert::From<#new_ident> for #private::Values<#ident>
         where

@@ -364,6 +364,9 @@ pub enum QueryError {
     /// A returned row did not decode into the Rust type.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// A prepared query's placeholder values do not fit its placeholders.
+    #[error(transparent)]
+    Placeholder(#[from] super::PlaceholderError),
     /// `fetch_one` found no row.
     #[error("expected one row, found none: {sql}")]
     NotFound {

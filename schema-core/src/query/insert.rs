@@ -38,6 +38,16 @@ pub trait Insertable<T: Table> {
     fn __into_values(self) -> Values<T>;
 }
 
+/// Implemented by no type: the bound of the `Default` impl of `New…`
+/// structs, which can therefore never be used.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no default: its fields are the columns without a database default, and each must be set",
+    label = "every field of `{Self}` must be given",
+    note = "the columns the database fills are not fields of `{Self}`; set one with `.with(column, value)`"
+)]
+pub trait NoDefault {}
+
 /// Values for some columns of a row of `T`; the other columns get their
 /// database default. Built with `.with(column, value)` on a `New…` struct.
 pub struct Values<T> {

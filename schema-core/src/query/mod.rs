@@ -64,7 +64,9 @@
 //!   in `examples/`.
 
 mod expr;
-mod insert;
+pub(crate) mod insert;
+mod prepare;
+mod raw;
 mod statement;
 mod value;
 
@@ -75,6 +77,8 @@ use std::fmt;
 
 pub use expr::{ColumnOf, Expr, Nullable, Numeric, Operand, Order, OrderTerm, Predicate, Text};
 pub use insert::{excluded, ConflictTarget, Insert, Insertable, OnConflict, Upsert, Values};
+pub use prepare::{placeholder, Bound, Placeholder, PlaceholderError, Prepared};
+pub use raw::{raw, Raw};
 pub use statement::{
     AllRows, Delete, FilterState, Filtered, NoFilter, Returning, RowsChosen, Select, Update,
 };
@@ -90,6 +94,8 @@ pub use exec::{
     transaction, Begin, CachedClient, CachedTransaction, Executor, QueryError, RowStream,
     StatementCache,
 };
+#[cfg(feature = "postgres")]
+pub use raw::FromRawRow;
 
 use crate::sql::SqlWriter;
 use crate::Table;
@@ -181,6 +187,15 @@ macro_rules! query_methods {
                 $($chosen)*
             {
                 Query::to_sql(self)
+            }
+
+            /// Renders the SQL once, for many runs with new values for its
+            /// [`placeholder`]s (see [`Prepared`]).
+            pub fn prepare(self) -> Prepared<Self>
+            where
+                $($chosen)*
+            {
+                Prepared::new(self)
             }
 
             /// Runs the query and decodes every returned row.

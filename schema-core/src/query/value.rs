@@ -14,11 +14,23 @@ use std::fmt;
     label = "not a query parameter",
     note = "a parameter must be `Debug + Send + Sync + 'static` and, with the `postgres` feature, implement tokio-postgres's `ToSql`"
 )]
-pub trait Value: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql {}
+pub trait Value: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql + sealed::AsAny {}
 
 impl<T: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql> Value for T {}
 
 pub(crate) mod sealed {
+    /// The value as `Any`, so a placeholder can be told from a value.
+    pub trait AsAny {
+        /// `self` as `Any`.
+        fn __as_any(&self) -> &dyn std::any::Any;
+    }
+
+    impl<T: 'static> AsAny for T {
+        fn __as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
     /// `ToSql` when the `postgres` feature is on, nothing otherwise.
     #[cfg(feature = "postgres")]
     pub trait MaybeToSql {

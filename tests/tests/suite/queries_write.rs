@@ -7,7 +7,9 @@
 use chrono::NaiveDateTime;
 use example_selfkit::schema::auth::{NewUser as NewSelfUser, User as SelfUser};
 use example_vitaes::schema::app::{NewResume, Profile, Resume, ResumeData};
-use schema_core::query::{excluded, transaction, CachedClient, QueryError};
+use schema_core::query::{
+    excluded, placeholder, raw, transaction, CachedClient, PlaceholderError, QueryError,
+};
 use schema_core::sql::ddl;
 use schema_core::{Json, Table};
 use schema_tests::pg;
@@ -552,5 +554,305 @@ fn rows_stream_as_they_arrive() {
             error.to_string().starts_with("query failed: UPDATE"),
             "{error}"
         );
+    });
+}
+
+#[test]
+fn sql_of_prepared_and_raw_queries() {
+    let id = placeholder::<String>("id");
+    let by_id = Resume::select().filter(Resume::id.eq(id)).prepare();
+    insta::assert_snapshot!("prepared_select_by_id", by_id.query().to_sql());
+    assert_eq!(by_id.placeholders(), ["id"]);
+
+    let bump = Resume::update()
+        .set(Resume::views, Resume::views + placeholder::<i32>("step"))
+        .filter(
+            Resume::id
+                .eq(id)
+                .or(Resume::slug.eq(placeholder::<String>("slug"))),
+        )
+        .returning()
+        .prepare();
+    insta::assert_snapshot!("prepared_update_placeholders", bump.sql());
+    assert_eq!(bump.placeholders(), ["step", "id", "slug"]);
+
+    let counts = raw::<(i64, String)>(
+        "SELECT count(*), user_email FROM resume WHERE user_email = $1 GROUP BY user_email",
+    )
+    .bind("ada@example.com".to_owned());
+    insta::assert_snapshot!("raw_count_by_email", counts.to_sql());
+}
+
+#[test]
+fn prepared_queries_run_with_placeholders() {
+    pg::block_on(async {
+        let db = database(&example_vitaes::schema()).await;
+        let (client, connection) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        let client = CachedClient::new(client);
+        Resume::insert_many((1..=3).map(|i| new_resume(&format!("r{i}"), "a@x", &format!("s{i}"))))
+            .execute(&client)
+            .await
+            .expect("rows");
+
+        // The seed's prepared statement: select by id with a placeholder.
+        let id = placeholder::<String>("id");
+        let get_resume_by_id = Resume::select().filter(Resume::id.eq(id)).prepare();
+        for wanted in ["r1", "r3"] {
+            let resume = get_resume_by_id
+                .fetch_one(&client, &[id.bind(wanted)])
+                .await
+                .expect("by id");
+            assert_eq!(resume.id, wanted);
+        }
+        let none = get_resume_by_id
+            .fetch_optional(&client, &[id.bind("nope".to_owned())])
+            .await
+            .expect("missing id");
+        assert_eq!(none, None);
+
+        // Placeholders mixed with the query's own values, one used twice.
+        let step = placeholder::<i32>("step");
+        let bump = Resume::update()
+            .set(Resume::views, Resume::views + step)
+            .set(Resume::downloads, Resume::downloads + step)
+            .filter(Resume::user_email.eq("a@x").and(Resume::id.ne(id)))
+            .returning()
+            .prepare();
+        let bumped = bump
+            .fetch_all(&client, &[step.bind(5), id.bind("r2")])
+            .await
+            .expect("bump");
+        let mut seen: Vec<_> = bumped
+            .iter()
+            .map(|r| (r.id.as_str(), r.views, r.downloads))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [("r1", 5, 5), ("r3", 5, 5)]);
+        let affected = bump
+            .execute(&client, &[id.bind("r1"), step.bind(-1)])
+            .await
+            .expect("bump again");
+        assert_eq!(affected, 2);
+
+        // Prepared once per connection, however often it runs.
+        assert_eq!(client.cache().len(), 3);
+
+        // What only a run can know, each error naming the placeholder.
+        let missing = get_resume_by_id
+            .fetch_all(&client, &[])
+            .await
+            .expect_err("missing");
+        assert_eq!(
+            missing.to_string(),
+            "placeholder `id` has no value: bind it with `placeholder::<String>(\"id\").bind(…)`"
+        );
+        let unknown = get_resume_by_id
+            .fetch_all(
+                &client,
+                &[id.bind("r1"), placeholder::<String>("slug").bind("s1")],
+            )
+            .await
+            .expect_err("unknown");
+        assert!(matches!(
+            unknown,
+            QueryError::Placeholder(PlaceholderError::Unknown { name: "slug", .. })
+        ));
+        assert_eq!(
+            unknown.to_string(),
+            "`slug` is not a placeholder of this statement (its placeholders: `id`)"
+        );
+        let wrong = get_resume_by_id
+            .fetch_all(&client, &[placeholder::<i64>("id").bind(1)])
+            .await
+            .expect_err("wrong type");
+        assert_eq!(
+            wrong.to_string(),
+            "placeholder `id` takes a `String`, but was bound a `i64`"
+        );
+        let twice = get_resume_by_id
+            .fetch_all(&client, &[id.bind("r1"), id.bind("r2")])
+            .await
+            .expect_err("twice");
+        assert_eq!(twice.to_string(), "placeholder `id` is bound twice");
+
+        // Run without `.prepare()`, a placeholder is an error, never NULL.
+        let unprepared = Resume::select()
+            .filter(Resume::id.eq(id))
+            .fetch_all(&client)
+            .await
+            .expect_err("unprepared");
+        let chain = format!("{:?}", unprepared);
+        assert!(chain.contains("placeholder `id` has no value"), "{chain}");
+    });
+}
+
+#[test]
+fn raw_statements_bind_and_decode_typed() {
+    pg::block_on(async {
+        let db = database(&example_vitaes::schema()).await;
+        let client = CachedClient::new(db.client());
+        Resume::insert_many([
+            new_resume("r1", "a@x", "s1").with(Resume::views, 3),
+            new_resume("r2", "a@x", "s2").with(Resume::views, 4),
+            new_resume("r3", "b@x", "s3").into(),
+        ])
+        .execute(&client)
+        .await
+        .expect("rows");
+
+        let counts: Vec<(String, i64, Option<i64>)> =
+            raw("SELECT user_email, count(*), sum(views) FROM resume \
+             WHERE views >= $1 GROUP BY user_email ORDER BY user_email")
+            .bind(0_i32)
+            .fetch_all(&client)
+            .await
+            .expect("counts");
+        assert_eq!(
+            counts,
+            [
+                ("a@x".to_owned(), 2, Some(7)),
+                ("b@x".to_owned(), 1, Some(0))
+            ]
+        );
+
+        // Whole rows into the table's struct.
+        let row = raw::<Resume>("SELECT * FROM resume WHERE slug = $1")
+            .bind("s2".to_owned())
+            .fetch_one(&client)
+            .await
+            .expect("row");
+        assert_eq!((row.id.as_str(), row.views), ("r2", 4));
+
+        // One column: a 1-tuple; statements without rows: `execute`.
+        let (total,) = raw::<(i64,)>("SELECT count(*) FROM resume")
+            .fetch_one(&client)
+            .await
+            .expect("count");
+        assert_eq!(total, 3);
+        let deleted = raw::<()>("DELETE FROM resume WHERE user_email = $1")
+            .bind("b@x".to_owned())
+            .execute(&client)
+            .await
+            .expect("delete");
+        assert_eq!(deleted, 1);
+        let mut stream = raw::<(String,)>("SELECT id FROM resume ORDER BY id")
+            .fetch_stream(&client)
+            .await
+            .expect("stream");
+        let mut ids = Vec::new();
+        while let Some(row) = stream.next().await {
+            ids.push(row.expect("id").0);
+        }
+        assert_eq!(ids, ["r1", "r2"]);
+
+        // A decode failure names the column and both types.
+        let wrong = raw::<(i32,)>("SELECT count(*) AS how_many FROM resume")
+            .fetch_one(&client)
+            .await
+            .expect_err("i32 from bigint");
+        assert_eq!(
+            wrong.to_string(),
+            "cannot decode column `how_many` into `i32`: cannot convert between the Rust type `i32` and the Postgres type `int8`"
+        );
+        let short = raw::<(i64, String)>("SELECT count(*) FROM resume")
+            .fetch_one(&client)
+            .await
+            .expect_err("too few columns");
+        assert!(
+            short
+                .to_string()
+                .starts_with("cannot decode column `#1 (the row has 1 columns)` into `String`"),
+            "{short}"
+        );
+    });
+}
+
+const HOSTILE: &[&str] = &[
+    "it's",
+    "'; DROP TABLE resume; --",
+    "\"resume\"",
+    "$1",
+    "back\\slash\\'",
+    "-- comment",
+    "/* open",
+    ";",
+    "ünïcödé 日本語 🎉 \u{202e}",
+    "%_",
+];
+
+#[test]
+fn hostile_strings_through_insert_many_upsert_and_raw() {
+    pg::block_on(async {
+        let db = database(&example_vitaes::schema()).await;
+        let client = CachedClient::new(db.client());
+        let rows = HOSTILE.iter().enumerate().map(|(i, &hostile)| NewResume {
+            id: format!("{hostile}#{i}"),
+            name: hostile.to_owned(),
+            user_email: hostile.to_owned(),
+            data: Some(data(hostile)),
+            slug: format!("{hostile} {i}"),
+            thumbnail_url: Some(hostile.to_owned()),
+        });
+        let stored = Resume::insert_many(rows)
+            .returning()
+            .fetch_all(&client)
+            .await
+            .expect("insert many");
+        assert_eq!(stored.len(), HOSTILE.len());
+        for (row, &hostile) in stored.iter().zip(HOSTILE) {
+            assert_eq!(row.name, hostile);
+            assert_eq!(row.user_email, hostile);
+            assert_eq!(row.thumbnail_url.as_deref(), Some(hostile));
+            assert_eq!(row.data, Some(data(hostile)));
+        }
+
+        // Upsert every row again: the hostile values go through
+        // `excluded` and a bound `SET` value.
+        let again = HOSTILE.iter().enumerate().map(|(i, &hostile)| {
+            NewResume {
+                id: format!("other {i}"),
+                name: hostile.to_owned(),
+                user_email: hostile.to_owned(),
+                data: None,
+                slug: format!("{hostile} {i}"),
+                thumbnail_url: Some(format!("{hostile}{hostile}")),
+            }
+            .with(Resume::views, 1)
+        });
+        let upserted = Resume::insert_many(again)
+            .on_conflict(Resume::slug)
+            .do_update_set(Resume::thumbnail_url, excluded(Resume::thumbnail_url))
+            .set(Resume::name, format!("{}!", HOSTILE[1]))
+            .set(Resume::views, Resume::views + excluded(Resume::views))
+            .returning()
+            .fetch_all(&client)
+            .await
+            .expect("upsert");
+        for (row, (i, &hostile)) in upserted.iter().zip(HOSTILE.iter().enumerate()) {
+            assert_eq!(row.id, format!("{hostile}#{i}"));
+            assert_eq!(row.thumbnail_url, Some(format!("{hostile}{hostile}")));
+            assert_eq!(row.name, format!("{}!", HOSTILE[1]));
+            assert_eq!(row.views, 1);
+        }
+
+        // Raw: bound values come back verbatim, and find the stored rows.
+        for (i, &hostile) in HOSTILE.iter().enumerate() {
+            let (echo, found): (String, Option<String>) =
+                raw("SELECT $1::text, (SELECT slug FROM resume WHERE user_email = $1)")
+                    .bind(hostile.to_owned())
+                    .fetch_one(&client)
+                    .await
+                    .expect("raw");
+            assert_eq!(echo, hostile);
+            assert_eq!(found, Some(format!("{hostile} {i}")));
+        }
+        let (count,) = raw::<(i64,)>("SELECT count(*) FROM resume")
+            .fetch_one(&client)
+            .await
+            .expect("count");
+        assert_eq!(count, HOSTILE.len() as i64);
     });
 }
