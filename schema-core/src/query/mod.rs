@@ -72,6 +72,8 @@ mod value;
 
 #[cfg(feature = "postgres")]
 mod exec;
+#[cfg(feature = "deadpool")]
+mod pool;
 
 use std::fmt;
 

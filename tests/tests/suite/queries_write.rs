@@ -856,3 +856,65 @@ fn hostile_strings_through_insert_many_upsert_and_raw() {
         assert_eq!(count, HOSTILE.len() as i64);
     });
 }
+
+#[test]
+fn pooled_clients_run_queries_and_transactions() {
+    pg::block_on(async {
+        let db = database(&example_vitaes::schema()).await;
+        let config: tokio_postgres::Config = db.url().parse().expect("config");
+        let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(1)
+            .build()
+            .expect("pool");
+
+        let mut pooled = pool.get().await.expect("pooled client");
+        let inserted = transaction(&mut pooled, async |tx| {
+            let a = Resume::insert(new_resume("r1", "a@x", "s1"))
+                .returning()
+                .fetch_one(tx)
+                .await?;
+            Resume::update()
+                .set(Resume::views, Resume::views + 1)
+                .filter(Resume::id.eq("r1"))
+                .execute(tx)
+                .await?;
+            Ok::<_, QueryError>(a)
+        })
+        .await
+        .expect("transaction on a pooled client");
+        assert_eq!(inserted.id, "r1");
+        let failed = transaction(&mut pooled, async |tx| {
+            Resume::insert(new_resume("r2", "a@x", "s2"))
+                .execute(tx)
+                .await?;
+            Err::<(), _>(QueryError::NotFound { sql: "app".into() })
+        })
+        .await;
+        assert!(failed.is_err());
+        drop(pooled);
+
+        // The same connection again: its statements are still prepared.
+        let pooled = pool.get().await.expect("pooled client again");
+        let prepared = pooled.statement_cache.size();
+        for _ in 0..3 {
+            let rows = Resume::select()
+                .filter(Resume::user_email.eq("a@x"))
+                .fetch_all(&pooled)
+                .await
+                .expect("select");
+            assert_eq!(
+                rows.iter()
+                    .map(|r| (r.id.as_str(), r.views))
+                    .collect::<Vec<_>>(),
+                [("r1", 1)]
+            );
+        }
+        assert_eq!(pooled.statement_cache.size(), prepared + 1);
+        let mut stream = Resume::select()
+            .fetch_stream(&pooled)
+            .await
+            .expect("stream");
+        assert!(stream.next().await.is_some());
+    });
+}
