@@ -7,6 +7,7 @@ mod codegen;
 mod diff_fixtures;
 mod diff_properties;
 mod every_feature;
+mod example_app;
 mod examples;
 mod introspect;
 mod names;
