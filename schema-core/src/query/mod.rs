@@ -16,16 +16,24 @@
 //!   `V: Text`. A query over `T` takes conditions that are
 //!   [`Predicate<T>`]s, so a column of another table does not compile.
 //!   Each of these traits carries a `#[diagnostic::on_unimplemented]` message.
-//! - Single-table statements: [`Select`] (whole rows), [`Insert`] (one whole
-//!   row), [`Update`], [`Delete`]; update and delete are typestates that
-//!   only execute after `.filter(…)` or an explicit `.all_rows()`.
-//!   `returning()` makes rows come back as the table's struct.
+//! - Single-table statements: [`Select`] (whole rows), [`Insert`] (one or
+//!   many rows: the struct, its generated `New…` struct that leaves
+//!   defaulted columns to the database, or [`Values`]; `ON CONFLICT` with
+//!   [`OnConflict`] / [`Upsert`] and [`excluded`]), [`Update`], [`Delete`];
+//!   update and delete are typestates that only execute after `.filter(…)`
+//!   or an explicit `.all_rows()`. `returning()` makes rows come back as
+//!   the table's struct. `.prepare()` renders any of them once into a
+//!   [`Prepared`] query run with values for its [`placeholder`]s; [`raw`]
+//!   is the hand-written escape hatch.
 //! - The builder needs no driver. With the `postgres` feature, `fetch_all`,
 //!   `fetch_one`, `fetch_optional` and `execute` run a query on any
 //!   [`Executor`] (a tokio-postgres `Client` or `Transaction`, or a
 //!   [`CachedClient`] / [`CachedTransaction`], which prepare each SQL text
 //!   once per connection and reuse the statement); rows decode by position
-//!   with [`FromRow`](crate::pg::FromRow).
+//!   with [`FromRow`](crate::pg::FromRow). `fetch_stream` gives a
+//!   `RowStream`; `transaction` / `CachedClient::transaction` commit on
+//!   `Ok` and roll back on `Err` or panic; feature `deadpool` adds pooled
+//!   clients.
 //!
 //! # How joins will fit (not built yet)
 //!
@@ -48,20 +56,18 @@
 //! - `in` lists, `between`, `ilike`, `coalesce`, jsonb paths, array contains;
 //!   comparing a nullable with a non-nullable *column* (`Option<V>` vs `V`);
 //! - `NULLS FIRST` / `LAST`, `FOR UPDATE` / `SKIP LOCKED`;
-//! - insert of many rows, columns left to their database default
-//!   (identity, `default_sql`), `returning` chosen columns;
-//!   `ON CONFLICT … DO NOTHING / DO UPDATE SET … excluded`;
+//! - `returning` chosen columns (inserts, updates and deletes return whole
+//!   rows);
 //!   an update with no `set` is an SQL syntax error at run time, not a
 //!   compile error;
-//! - a `transaction` helper committing on `Ok` and rolling back on `Err` or
-//!   panic (today: `CachedClient::transaction` + `commit`);
-//! - named-placeholder prepared statements (`prepare` with placeholders);
-//!   a row stream; deadpool-postgres clients; a raw-SQL escape hatch;
-//! - building each query shape's SQL once (today the text is rebuilt per
-//!   call and the prepared statement looked up by text in the cache);
-//! - the benchmark against hand-written tokio-postgres (select by primary
-//!   key, 100 rows, insert returning, update), and the example application
-//!   in `examples/`.
+//! - `ON CONFLICT ON CONSTRAINT name` and checking at compile time that a
+//!   conflict target is a key (the server checks it);
+//! - the future of the generic `transaction` (plain `Client`, deadpool)
+//!   is not accepted by `tokio::spawn` (rustc: "lifetime bound not
+//!   satisfied", higher-ranked closure over a GAT); `CachedClient::transaction`'s is;
+//! - building each query shape's SQL once for non-prepared queries (today
+//!   the text is rebuilt per call and the prepared statement looked up by
+//!   text in the cache; `.prepare()` renders once).
 
 mod expr;
 pub(crate) mod insert;
@@ -171,7 +177,9 @@ pub trait Query {
 
     /// The SQL text and parameters.
     fn to_sql(&self) -> Sql<'_> {
-        let mut w = SqlWriter::new();
+        // Room for a typical statement (every column listed, qualified),
+        // so the text is not copied as it grows.
+        let mut w = SqlWriter::with_capacity(512);
         self.write_sql(&mut w);
         let (text, params) = w.finish();
         Sql { text, params }

@@ -14,12 +14,18 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 fn push_quoted_ident(out: &mut String, name: &str) {
+    out.reserve(name.len() + 2);
     out.push('"');
-    for ch in name.chars() {
-        if ch == '"' {
-            out.push('"');
+    if name.contains('"') {
+        for ch in name.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
         }
-        out.push(ch);
+    } else {
+        // The common case, copied whole: queries write dozens per statement.
+        out.push_str(name);
     }
     out.push('"');
 }
@@ -74,6 +80,14 @@ impl<P> SqlWriter<P> {
         Self::default()
     }
 
+    /// An empty writer with room for `capacity` bytes of text.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            sql: String::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
     /// A writer that keeps the bound values and writes no text: for a
     /// prepared statement, whose text was rendered once already.
     #[cfg(feature = "postgres")]
@@ -118,7 +132,13 @@ impl<P> SqlWriter<P> {
         self.params.push(value);
         if self.text {
             let n = self.params.len();
-            let _ = write!(self.sql, "${n}");
+            if n < 10 {
+                // Most statements have few parameters: skip the formatter.
+                self.sql.push('$');
+                self.sql.push(char::from(b'0' + n as u8));
+            } else {
+                let _ = write!(self.sql, "${n}");
+            }
         }
         self
     }
