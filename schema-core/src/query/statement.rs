@@ -22,12 +22,39 @@ pub(super) fn write_table<T: Table>(w: &mut SqlWriter<&dyn Value>) {
 /// Writes every column of `T`, qualified, in declaration order (the order
 /// [`FromRow`](crate::pg::FromRow) decodes by position).
 fn write_columns<T: Table>(w: &mut SqlWriter<&dyn Value>) {
+    w.push_sql(column_list::<T>());
+}
+
+/// `"table"."a", "table"."b", …` for `T`: rendered the first time a query
+/// over `T` needs it and kept for the life of the program (one short string
+/// per table type), since every whole-row select and `RETURNING` writes it.
+fn column_list<T: Table>() -> &'static str {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{PoisonError, RwLock};
+
+    static LISTS: RwLock<Option<HashMap<TypeId, &'static str>>> = RwLock::new(None);
+    let key = TypeId::of::<T>();
+    if let Some(list) = LISTS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(|lists| lists.get(&key))
+    {
+        return list;
+    }
+    let mut w = SqlWriter::<()>::new();
     for (i, column) in T::TABLE.columns.iter().enumerate() {
         if i > 0 {
             w.push_sql(", ");
         }
         w.push_ident(T::NAME).push_sql(".").push_ident(&column.name);
     }
+    let mut lists = LISTS.write().unwrap_or_else(PoisonError::into_inner);
+    lists
+        .get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_insert_with(|| Box::leak(w.finish().0.into_boxed_str()))
 }
 
 fn write_filter<'q>(w: &mut SqlWriter<&'q dyn Value>, filter: Option<&'q Node>) {
