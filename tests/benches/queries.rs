@@ -32,8 +32,8 @@ use schema_tests::pg;
 use tokio_postgres::{Client, Row, Statement};
 
 const ROWS: usize = 1000;
-const BATCH: usize = 500;
-const ROUNDS: usize = 11;
+const BATCH: usize = 200;
+const ROUNDS: usize = 25;
 const BUILD_ITERATIONS: u32 = 200_000;
 
 const COLUMNS: &str = "id, name, user_email, data, created_at, updated_at, is_public, slug, \
@@ -122,6 +122,8 @@ struct Result {
     /// The median of the rounds' builder ÷ hand-written ratios (each
     /// round's two sides ran under the same load).
     ratio: f64,
+    /// Each side's best round, divided: the least disturbed by other load.
+    best_ratio: f64,
 }
 
 fn main() {
@@ -326,15 +328,18 @@ fn main() {
                 .zip(&handwritten)
                 .map(|(b, h)| b / h)
                 .collect();
+            let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+            let best_ratio = best(&builder) / best(&handwritten);
             let result = Result {
                 name,
                 builder: median(&mut builder),
                 hand: median(&mut handwritten),
                 ratio: median(&mut ratios),
+                best_ratio,
             };
             eprintln!(
-                "{name}: builder {:.0}/s, hand-written {:.0}/s, ratio {:.3}",
-                result.builder, result.hand, result.ratio
+                "{name}: builder {:.0}/s, hand-written {:.0}/s, ratio {:.3}, best rounds {:.3}",
+                result.builder, result.hand, result.ratio, result.best_ratio
             );
             results.push(result);
         }
@@ -401,20 +406,20 @@ fn write_report(results: &[Result], build: Duration, client_side: &[(&str, Durat
         out,
         "`cargo bench -p schema-tests --bench queries` (`tests/benches/queries.rs`): the same \
          work on the same connection, {ROUNDS} rounds of {BATCH} pairs of sequential queries, \
-         builder and hand-written alternating query by query; the median round's throughput per side, and the median of the rounds' ratios. Hand-written code prepares its statements \
+         builder and hand-written alternating query by query; the median round's throughput per side, the median of the rounds' ratios, and the ratio of each side's best round. Hand-written code prepares its statements \
          once and decodes rows by position; the builder goes through `CachedClient`. Table: \
          Vitaes `resume`, {ROWS} rows. Target: ratio ≥ 0.97.\n"
     );
     let _ = writeln!(
         out,
-        "| workload | builder (queries/s) | hand-written (queries/s) | ratio |"
+        "| workload | builder (queries/s) | hand-written (queries/s) | ratio | best rounds' ratio |"
     );
-    let _ = writeln!(out, "| --- | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: |");
     for r in results {
         let _ = writeln!(
             out,
-            "| {} | {:.0} | {:.0} | {:.3} |",
-            r.name, r.builder, r.hand, r.ratio
+            "| {} | {:.0} | {:.0} | {:.3} | {:.3} |",
+            r.name, r.builder, r.hand, r.ratio, r.best_ratio
         );
     }
     let _ = writeln!(
@@ -437,17 +442,18 @@ fn write_report(results: &[Result], build: Duration, client_side: &[(&str, Durat
          and looks the prepared statement up by that text in the connection's cache (FxHash of \
          the text, one mutex); the rest of the path (bind, execute, decode by position) is \
          tokio-postgres's, as in the hand-written code. On a ~15 µs round trip a 3 % budget is \
-         ~0.45 µs, which the select by primary key exceeds by about its rendering; a \
-         `.prepare()`d query renders its text once and only collects its values per run. \
-         Rendering each query shape once without `.prepare()` is on the \"Not yet\" list of \
-         `schema-core/src/query/mod.rs`.\n\n\
+         ~0.45 µs: the select by primary key's client-side cost is about a third of it. A \
+         `.prepare()`d query renders its text once and only collects its values per run.\n\n\
          Changes made from this benchmark: identifiers copied whole unless they hold a quote, \
          `$n` written without the formatter, the text buffer sized up front, FxHash instead of \
-         SipHash for the statement cache. Rendering the select by primary key went from 659 to \
-         435 ns, the update from 793 to 320 ns; the select by primary key's ratio from 0.93 to \
-         0.945.\n\n\
-         The machine is shared (2 cores, other builds running): runs vary by a few percent \
-         either way, which is why the two sides alternate query by query."
+         SipHash for the statement cache (select by primary key: rendering 659 → 435 ns, ratio \
+         0.93 → 0.945), then each table's whole-row column list rendered once per program \
+         (rendering 435 → 157 ns).\n\n\
+         The machine this ran on is shared (2 cores, other engineers' builds and tests \
+         running; load average 4–7): the same binary gave a select-by-primary-key ratio of \
+         0.89, 0.95, 0.98 and 1.15 in consecutive runs, swings larger than the effect measured, \
+         although the two sides alternate query by query. The deterministic numbers are the \
+         client-side costs above; confirm the ratios on a quiet machine."
     );
     let _ = writeln!(out, "\nMachine: {}.", machine());
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benchmarks/queries.md");
