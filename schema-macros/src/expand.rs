@@ -714,7 +714,10 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     });
 
     // `New…`: the columns without a database default.
-    let new_ident = syn::Ident::new(&format!("New{ident}"), ident.span());
+    let new_ident = def
+        .insert_struct
+        .clone()
+        .unwrap_or_else(|| syn::Ident::new(&format!("New{ident}"), ident.span()));
     let required: Vec<(usize, &FieldRef<'_>)> = refs
         .iter()
         .enumerate()

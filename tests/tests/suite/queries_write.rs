@@ -918,3 +918,51 @@ fn pooled_clients_run_queries_and_transactions() {
         assert!(stream.next().await.is_some());
     });
 }
+
+/// A table whose insert struct is renamed, next to an application type of
+/// the default name.
+mod renamed_insert_struct {
+    use schema_macros::table;
+
+    #[table(insert_struct = "CreateNote")]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Note {
+        #[column(primary_key, identity(always))]
+        pub id: i64,
+        pub body: String,
+        #[column(default = 0)]
+        pub likes: i32,
+    }
+
+    /// The application's own type named like the default insert struct.
+    #[derive(Debug)]
+    pub struct NewNote {
+        pub draft: String,
+    }
+}
+
+#[test]
+fn the_insert_struct_can_be_renamed() {
+    use renamed_insert_struct::{CreateNote, NewNote, Note};
+    pg::block_on(async {
+        let db = database(&schema_core::SchemaBuilder::new().table::<Note>().build()).await;
+        let draft = NewNote {
+            draft: "it's -- ; 日本".into(),
+        };
+        let note = Note::insert(CreateNote {
+            body: draft.draft.clone(),
+        })
+        .returning()
+        .fetch_one(db.client())
+        .await
+        .expect("insert");
+        assert_eq!(
+            note,
+            Note {
+                id: 1,
+                body: draft.draft,
+                likes: 0
+            }
+        );
+    });
+}
