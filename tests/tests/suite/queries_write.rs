@@ -784,7 +784,7 @@ const HOSTILE: &[&str] = &[
 ];
 
 #[test]
-fn hostile_strings_through_insert_many_upsert_and_raw() {
+fn hostile_strings_through_insert_many_upsert_raw_and_prepared() {
     pg::block_on(async {
         let db = database(&example_vitaes::schema()).await;
         let client = CachedClient::new(db.client());
@@ -854,6 +854,19 @@ fn hostile_strings_through_insert_many_upsert_and_raw() {
             .await
             .expect("count");
         assert_eq!(count, HOSTILE.len() as i64);
+
+        // Prepared: hostile placeholder values find their rows.
+        let email = placeholder::<String>("email");
+        let by_email = Resume::select()
+            .filter(Resume::user_email.eq(email))
+            .prepare();
+        for (i, &hostile) in HOSTILE.iter().enumerate() {
+            let row = by_email
+                .fetch_one(&client, &[email.bind(hostile)])
+                .await
+                .expect("prepared");
+            assert_eq!(row.id, format!("{hostile}#{i}"));
+        }
     });
 }
 
