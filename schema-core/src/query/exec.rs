@@ -648,30 +648,85 @@ impl<R> futures_core::Stream for RowStream<R> {
 }
 
 /// A connection that can open a transaction: a tokio-postgres `Client`, a
-/// [`CachedClient`], or a transaction (which opens a savepoint).
-pub trait Begin: Send {
+/// [`CachedClient`], or (feature `deadpool`) a pooled client.
+pub trait Begin: Send + 'static {
     /// The open transaction; queries run on it as on the connection.
     type Transaction<'a>: Executor + Send
     where
         Self: 'a;
 
-    /// `BEGIN` (or `SAVEPOINT` inside a transaction).
+    /// `BEGIN`.
     fn begin(&mut self) -> impl Future<Output = Result<Self::Transaction<'_>, Error>> + Send;
 
-    /// `COMMIT` (or `RELEASE SAVEPOINT`).
+    /// `COMMIT`.
     fn commit<'a>(
         transaction: Self::Transaction<'a>,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'a
     where
         Self: 'a;
 
-    /// `ROLLBACK` (or `ROLLBACK TO SAVEPOINT`).
+    /// `ROLLBACK`.
     fn rollback<'a>(
         transaction: Self::Transaction<'a>,
     ) -> impl Future<Output = Result<(), Error>> + Send + 'a
     where
         Self: 'a;
+
+    /// Runs `work` in a transaction (see [`transaction`]). Each connection
+    /// type has its own copy of the body (`run_transaction!`), so whether
+    /// the future is `Send` is decided on concrete types. `work` takes the
+    /// transaction at any lifetime: rustc's `Send` check of a spawned
+    /// future needs the closure that general.
+    #[doc(hidden)]
+    fn run_transaction<'c, T, E, F>(
+        &'c mut self,
+        work: F,
+    ) -> impl Future<Output = Result<T, E>> + 'c
+    where
+        Self: 'c,
+        F: AsyncFnOnce(&Self::Transaction<'_>) -> Result<T, E> + 'c,
+        E: From<QueryError> + 'c,
+        T: 'c;
 }
+
+/// The body of [`Begin::run_transaction`], written out in each impl.
+macro_rules! run_transaction {
+    () => {
+        fn run_transaction<'c, T, E, F>(
+            &'c mut self,
+            work: F,
+        ) -> impl Future<Output = Result<T, E>> + 'c
+        where
+            Self: 'c,
+            F: AsyncFnOnce(&Self::Transaction<'_>) -> Result<T, E> + 'c,
+            E: From<QueryError> + 'c,
+            T: 'c,
+        {
+            async move {
+                let tx = Self::begin(self)
+                    .await
+                    .map_err(|source| QueryError::postgres("BEGIN", source))?;
+                match work(&tx).await {
+                    Ok(value) => {
+                        Self::commit(tx)
+                            .await
+                            .map_err(|source| QueryError::postgres("COMMIT", source))?;
+                        Ok(value)
+                    }
+                    Err(error) => {
+                        // The work's error is the one to report; a failed
+                        // rollback means the connection is gone, and the
+                        // server rolls back.
+                        let _ = Self::rollback(tx).await;
+                        Err(error)
+                    }
+                }
+            }
+        }
+    };
+}
+#[cfg(feature = "deadpool")]
+pub(super) use run_transaction;
 
 impl Begin for Client {
     type Transaction<'a> = Transaction<'a>;
@@ -697,35 +752,8 @@ impl Begin for Client {
     {
         transaction.rollback()
     }
-}
 
-impl Begin for Transaction<'_> {
-    type Transaction<'a>
-        = Transaction<'a>
-    where
-        Self: 'a;
-
-    fn begin(&mut self) -> impl Future<Output = Result<Transaction<'_>, Error>> + Send {
-        Transaction::transaction(self)
-    }
-
-    fn commit<'a>(
-        transaction: Transaction<'a>,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
-    where
-        Self: 'a,
-    {
-        transaction.commit()
-    }
-
-    fn rollback<'a>(
-        transaction: Transaction<'a>,
-    ) -> impl Future<Output = Result<(), Error>> + Send + 'a
-    where
-        Self: 'a,
-    {
-        transaction.rollback()
-    }
+    run_transaction!();
 }
 
 impl Begin for CachedClient<Client> {
@@ -752,6 +780,8 @@ impl Begin for CachedClient<Client> {
     {
         transaction.rollback()
     }
+
+    run_transaction!();
 }
 
 /// Runs `work` in a transaction on `db`: commits when it returns `Ok`, rolls
@@ -767,30 +797,17 @@ impl Begin for CachedClient<Client> {
 /// })
 /// .await?;
 /// ```
-pub async fn transaction<'c, C, F, T, E>(db: &'c mut C, work: F) -> Result<T, E>
+pub fn transaction<'c, C, F, T, E>(
+    db: &'c mut C,
+    work: F,
+) -> impl Future<Output = Result<T, E>> + 'c
 where
     C: Begin,
-    F: for<'t> AsyncFnOnce(&'t C::Transaction<'c>) -> Result<T, E>,
-    E: From<QueryError>,
+    F: AsyncFnOnce(&C::Transaction<'_>) -> Result<T, E> + 'c,
+    E: From<QueryError> + 'c,
+    T: 'c,
 {
-    let tx = db
-        .begin()
-        .await
-        .map_err(|source| QueryError::postgres("BEGIN", source))?;
-    match work(&tx).await {
-        Ok(value) => {
-            C::commit(tx)
-                .await
-                .map_err(|source| QueryError::postgres("COMMIT", source))?;
-            Ok(value)
-        }
-        Err(error) => {
-            // The work's error is the one to report; a failed rollback
-            // means the connection is gone, and the server rolls back.
-            let _ = C::rollback(tx).await;
-            Err(error)
-        }
-    }
+    db.run_transaction(work)
 }
 
 /// Commits on `Ok`, rolls back on `Err` (see [`transaction`]).

@@ -62,9 +62,8 @@
 //!   compile error;
 //! - `ON CONFLICT ON CONSTRAINT name` and checking at compile time that a
 //!   conflict target is a key (the server checks it);
-//! - the future of the generic `transaction` (plain `Client`, deadpool)
-//!   is not accepted by `tokio::spawn` (rustc: "lifetime bound not
-//!   satisfied", higher-ranked closure over a GAT); `CachedClient::transaction`'s is;
+//! - savepoints through the `transaction` helper (a transaction inside a
+//!   transaction; `Begin` needs a `'static` connection);
 //! - building each query shape's SQL once for non-prepared queries (today
 //!   the text is rebuilt per call and the prepared statement looked up by
 //!   text in the cache; `.prepare()` renders once).

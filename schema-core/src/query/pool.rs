@@ -12,7 +12,7 @@ use deadpool_postgres::{Object, Transaction};
 use postgres_types::ToSql;
 use tokio_postgres::{Error, Row, RowStream, Statement};
 
-use super::{Begin, Executor};
+use super::{Begin, Executor, QueryError};
 
 impl Executor for Object {
     fn prepare_cached(&self, sql: &str) -> impl Future<Output = Result<Statement, Error>> + Send {
@@ -98,4 +98,6 @@ impl Begin for Object {
     {
         transaction.rollback()
     }
+
+    super::exec::run_transaction!();
 }

@@ -401,7 +401,7 @@ fn transactions_commit_on_ok_and_roll_back_on_err() {
         assert_eq!(resume_ids(db.client()).await, ["r1"]);
         assert!(idle(&client).await);
 
-        // A plain tokio-postgres client, and a savepoint inside a transaction.
+        // A plain tokio-postgres client.
         let mut plain = connect(&db).await;
         transaction(&mut plain, async |tx| {
             Resume::insert(new_resume("r4", "ada@example.com", "d"))
@@ -411,20 +411,18 @@ fn transactions_commit_on_ok_and_roll_back_on_err() {
         })
         .await
         .expect("plain client");
-        let mut outer = plain.transaction().await.expect("begin");
-        let inner = transaction(&mut outer, async |savepoint| {
+        let failed = transaction(&mut plain, async |tx| {
             Resume::insert(new_resume("r5", "ada@example.com", "e"))
-                .execute(savepoint)
+                .execute(tx)
                 .await?;
             Err::<(), _>(QueryError::NotFound { sql: "app".into() })
         })
         .await;
-        assert!(inner.is_err());
+        assert!(failed.is_err());
         Resume::insert(new_resume("r6", "ada@example.com", "f"))
-            .execute(&outer)
+            .execute(&plain)
             .await
-            .expect("after the savepoint");
-        outer.commit().await.expect("commit");
+            .expect("after the rollback");
         assert_eq!(resume_ids(db.client()).await, ["r1", "r4", "r6"]);
     });
 }
@@ -977,5 +975,41 @@ fn the_insert_struct_can_be_renamed() {
                 likes: 0
             }
         );
+    });
+}
+
+#[test]
+fn generic_transactions_are_send() {
+    // `transaction` over a pooled client and a plain client can be spawned
+    // (`tokio::spawn` asks for `Send` on any runtime).
+    pg::block_on(async {
+        let db = database(&example_vitaes::schema()).await;
+        let config: tokio_postgres::Config = db.url().parse().expect("config");
+        let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(1)
+            .build()
+            .expect("pool");
+        let pooled = tokio::spawn(async move {
+            let mut pooled = pool.get().await.expect("pooled");
+            transaction(&mut pooled, async |tx| {
+                Resume::insert(new_resume("r1", "a@x", "s1"))
+                    .execute(tx)
+                    .await
+            })
+            .await
+        });
+        assert_eq!(pooled.await.expect("task").expect("insert"), 1);
+        let mut plain = connect(&db).await;
+        let plain = tokio::spawn(async move {
+            transaction(&mut plain, async |tx| {
+                Resume::insert(new_resume("r2", "a@x", "s2"))
+                    .execute(tx)
+                    .await
+            })
+            .await
+        });
+        assert_eq!(plain.await.expect("task").expect("insert"), 1);
+        assert_eq!(resume_ids(db.client()).await, ["r1", "r2"]);
     });
 }
