@@ -79,6 +79,9 @@ mod exec {
         fn from_raw_row(row: &Row) -> Result<Self, DecodeError>;
     }
 
+    // Not suggested when a type does not fit: "`Table` is not implemented
+    // for `String`" would hide the trait's own message.
+    #[diagnostic::do_not_recommend]
     impl<T: Table + FromRow> FromRawRow for T {
         fn from_raw_row(row: &Row) -> Result<Self, DecodeError> {
             T::from_row(row)
