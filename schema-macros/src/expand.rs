@@ -789,7 +789,7 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         #[allow(unused_qualifications)]
         impl ::core::default::Default for #new_ident
         where
-            for<'__v> #new_ident: #private::NoDefault,
+            for<'__v> #new_ident: #private::RequiredColumnsMustBeSet,
         {
             fn default() -> Self {
                 ::core::unreachable!()

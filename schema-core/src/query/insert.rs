@@ -46,7 +46,7 @@ pub trait Insertable<T: Table> {
     label = "every field of `{Self}` must be given",
     note = "the columns the database fills are not fields of `{Self}`; set one with `.with(column, value)`"
 )]
-pub trait NoDefault {}
+pub trait RequiredColumnsMustBeSet {}
 
 /// Values for some columns of a row of `T`; the other columns get their
 /// database default. Built with `.with(column, value)` on a `New…` struct.
