@@ -148,19 +148,11 @@ pub fn excluded<T: Table, V>(column: Column<T, V>) -> Expr<T, V> {
     })
 }
 
-/// What happens when a row conflicts.
-enum Action {
-    Nothing,
-    Update {
-        sets: Vec<(&'static str, Node)>,
-        filter: Option<Node>,
-    },
-}
-
-struct Conflict {
-    /// The target's columns; empty for a bare `ON CONFLICT DO NOTHING`.
+/// `ON CONFLICT (target) DO UPDATE SET … [WHERE …]`.
+struct DoUpdate {
     target: Vec<&'static str>,
-    action: Action,
+    sets: Vec<(&'static str, Node)>,
+    filter: Option<Node>,
 }
 
 /// `INSERT` of one or more rows of `T`: `Resume::insert(NewResume { … })`,
@@ -171,7 +163,9 @@ pub struct Insert<T, R = ()> {
     /// The statement's columns, by position, in column order.
     columns: Vec<usize>,
     rows: Vec<Values<T>>,
-    conflict: Option<Conflict>,
+    /// `ON CONFLICT [(target)] DO NOTHING`: the target's columns, empty for
+    /// none.
+    do_nothing: Option<Vec<&'static str>>,
     marker: PhantomData<fn() -> R>,
 }
 
@@ -187,7 +181,7 @@ impl<T: Table> Insert<T> {
         Insert {
             columns,
             rows,
-            conflict: None,
+            do_nothing: None,
             marker: PhantomData,
         }
     }
@@ -198,7 +192,7 @@ impl<T: Table, R> Insert<T, R> {
         Insert {
             columns: self.columns,
             rows: self.rows,
-            conflict: self.conflict,
+            do_nothing: self.do_nothing,
             marker: PhantomData,
         }
     }
@@ -211,10 +205,7 @@ impl<T: Table, R> Insert<T, R> {
     /// `ON CONFLICT DO NOTHING`: a row that would violate any unique
     /// constraint is skipped (and not returned).
     pub fn on_conflict_do_nothing(mut self) -> Self {
-        self.conflict = Some(Conflict {
-            target: Vec::new(),
-            action: Action::Nothing,
-        });
+        self.do_nothing = Some(Vec::new());
         self
     }
 
@@ -239,10 +230,7 @@ pub struct OnConflict<T, R> {
 impl<T: Table, R> OnConflict<T, R> {
     /// `DO NOTHING`: a conflicting row is skipped (and not returned).
     pub fn do_nothing(mut self) -> Insert<T, R> {
-        self.insert.conflict = Some(Conflict {
-            target: self.target,
-            action: Action::Nothing,
-        });
+        self.insert.do_nothing = Some(self.target);
         self.insert
     }
 
@@ -256,14 +244,16 @@ impl<T: Table, R> OnConflict<T, R> {
         value: impl Operand<T, C::Value>,
     ) -> Upsert<T, R> {
         let mut insert = self.insert;
-        insert.conflict = Some(Conflict {
-            target: self.target,
-            action: Action::Update {
+        // One conflict clause: the last one said.
+        insert.do_nothing = None;
+        Upsert {
+            insert,
+            update: DoUpdate {
+                target: self.target,
                 sets: vec![(column.__name(), value.__node().0)],
                 filter: None,
             },
-        });
-        Upsert { insert }
+        }
     }
 }
 
@@ -272,23 +262,13 @@ impl<T: Table, R> OnConflict<T, R> {
 #[must_use = "a query does nothing until it is executed"]
 pub struct Upsert<T, R = ()> {
     insert: Insert<T, R>,
+    update: DoUpdate,
 }
 
 impl<T: Table, R> Upsert<T, R> {
-    fn action(&mut self) -> (&mut Vec<(&'static str, Node)>, &mut Option<Node>) {
-        match &mut self.insert.conflict {
-            Some(Conflict {
-                action: Action::Update { sets, filter },
-                ..
-            }) => (sets, filter),
-            // An `Upsert` is only made by `do_update_set`.
-            _ => unreachable!("an upsert always has a DO UPDATE action"),
-        }
-    }
-
     /// Also `SET column = value` on a conflict.
     pub fn set<C: ColumnOf<T>>(mut self, column: C, value: impl Operand<T, C::Value>) -> Self {
-        self.action().0.push((column.__name(), value.__node().0));
+        self.update.sets.push((column.__name(), value.__node().0));
         self
     }
 
@@ -297,7 +277,7 @@ impl<T: Table, R> Upsert<T, R> {
     /// `AND condition`.
     pub fn filter(mut self, condition: impl Predicate<T>) -> Self {
         let condition = condition.__node().0;
-        let filter = self.action().1;
+        let filter = &mut self.update.filter;
         *filter = Some(match filter.take() {
             Some(previous) => Node::Binary(Box::new(previous), "AND", Box::new(condition)),
             None => condition,
@@ -309,14 +289,15 @@ impl<T: Table, R> Upsert<T, R> {
     pub fn returning(self) -> Upsert<T, T> {
         Upsert {
             insert: self.insert.cast(),
+            update: self.update,
         }
     }
 }
 
-impl<T: Table, R: Returning> Query for Insert<T, R> {
-    type Row = R;
-
-    fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
+impl<T: Table, R: Returning> Insert<T, R> {
+    /// Writes the statement, with `update` as its conflict clause when
+    /// it is an upsert.
+    fn write_with<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>, update: Option<&'q DoUpdate>) {
         w.push_sql("INSERT INTO ");
         write_table::<T>(w);
         if self.rows.is_empty() {
@@ -354,34 +335,42 @@ impl<T: Table, R: Returning> Query for Insert<T, R> {
                 w.push_sql(")");
             }
         }
-        if let Some(conflict) = &self.conflict {
+        let write_target = |w: &mut SqlWriter<&'q dyn Value>, target: &'q [&'static str]| {
             w.push_sql(" ON CONFLICT");
-            if !conflict.target.is_empty() {
+            if !target.is_empty() {
                 w.push_sql(" (");
-                w.push_ident_list(conflict.target.iter().copied());
+                w.push_ident_list(target.iter().copied());
                 w.push_sql(")");
             }
-            match &conflict.action {
-                Action::Nothing => {
-                    w.push_sql(" DO NOTHING");
+        };
+        if let Some(target) = &self.do_nothing {
+            write_target(w, target);
+            w.push_sql(" DO NOTHING");
+        }
+        if let Some(update) = update {
+            write_target(w, &update.target);
+            w.push_sql(" DO UPDATE SET ");
+            for (i, (column, value)) in update.sets.iter().enumerate() {
+                if i > 0 {
+                    w.push_sql(", ");
                 }
-                Action::Update { sets, filter } => {
-                    w.push_sql(" DO UPDATE SET ");
-                    for (i, (column, value)) in sets.iter().enumerate() {
-                        if i > 0 {
-                            w.push_sql(", ");
-                        }
-                        w.push_ident(column).push_sql(" = ");
-                        value.write(w);
-                    }
-                    if let Some(filter) = filter {
-                        w.push_sql(" WHERE ");
-                        filter.write(w);
-                    }
-                }
+                w.push_ident(column).push_sql(" = ");
+                value.write(w);
+            }
+            if let Some(filter) = &update.filter {
+                w.push_sql(" WHERE ");
+                filter.write(w);
             }
         }
         write_returning::<T>(w, R::RETURNING);
+    }
+}
+
+impl<T: Table, R: Returning> Query for Insert<T, R> {
+    type Row = R;
+
+    fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
+        self.write_with(w, None);
     }
 }
 
@@ -389,6 +378,6 @@ impl<T: Table, R: Returning> Query for Upsert<T, R> {
     type Row = R;
 
     fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
-        self.insert.write_sql(w);
+        self.insert.write_with(w, Some(&self.update));
     }
 }
