@@ -14,7 +14,8 @@ pub use crate::model::{
     IndexTarget, Literal, NullsOrder, PrimaryKey, ReferentialAction, RenamedValue, SqlType,
     Table as TableModel, Unique,
 };
-pub use crate::query::{__param as param, RowValues, Value};
+pub use crate::query::insert::RequiredColumnsMustBeSet;
+pub use crate::query::{__param as param, ColumnOf, Insertable, IntoValue, Value, Values};
 pub use crate::table::{
     __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,
 };

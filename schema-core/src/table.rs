@@ -29,12 +29,19 @@ pub trait Table: Sized + 'static {
         crate::query::select()
     }
 
-    /// `INSERT` one whole row of this table.
-    fn insert(row: Self) -> crate::query::Insert<Self>
-    where
-        Self: crate::query::RowValues,
-    {
+    /// `INSERT` one row of this table: the struct itself, or its `New…`
+    /// struct that leaves defaulted columns to the database.
+    fn insert(row: impl crate::query::Insertable<Self>) -> crate::query::Insert<Self> {
         crate::query::insert(row)
+    }
+
+    /// `INSERT` many rows of this table in one statement.
+    fn insert_many<I>(rows: I) -> crate::query::Insert<Self>
+    where
+        I: IntoIterator,
+        I::Item: crate::query::Insertable<Self>,
+    {
+        crate::query::insert_many(rows)
     }
 
     /// `UPDATE` rows of this table; runs only after `.filter(…)` or `.all_rows()`.

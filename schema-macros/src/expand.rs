@@ -578,26 +578,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         quote!(#field: #i => #sql)
     });
 
-    // Insert values: the bounds are higher-ranked so that a field type that
-    // cannot be a parameter only fails where `insert` is used, not here.
-    let mut seen_types = std::collections::BTreeSet::new();
-    let value_types = def
-        .fields
-        .iter()
-        .map(|f| &f.ty)
-        .filter(|ty| seen_types.insert(ty.to_token_stream().to_string()));
-    let value_fields = def.fields.iter().map(|f| &f.ident);
-    let row_values = quote! {
-        #[allow(unused_qualifications)]
-        impl #krate::__private::RowValues for #ident
-        where
-            #(for<'__v> #value_types: #krate::__private::Value,)*
-        {
-            fn __into_values(self) -> #krate::__private::Vec<#krate::__private::Box<dyn #krate::__private::Value>> {
-                #krate::__private::Vec::from([#(#krate::__private::param(self.#value_fields)),*])
-            }
-        }
-    };
+    let insert = insert_impl(def, item);
 
     quote! {
         #[allow(non_upper_case_globals, unused_qualifications)]
@@ -627,7 +608,205 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         #(#label_checks)*
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
-        #row_values
+        #insert
+    }
+}
+
+/// A struct field next to its parsed definition.
+struct FieldRef<'a> {
+    field: &'a syn::Field,
+    def: &'a syntax::FieldDef,
+}
+
+/// Whether the database fills a column left out of an insert: a default,
+/// an identity, a serial type or a generated expression.
+fn has_database_default(column: &Column) -> bool {
+    column.default.is_some()
+        || column.identity.is_some()
+        || column.generated.is_some()
+        || column.sql_type.serial_base().is_some()
+}
+
+/// The derives of the table's struct that also fit its `New…` struct: the
+/// standard ones, whose field bounds hold for a subset of the fields.
+/// `Default` is left out on purpose: `..Default::default()` would let a
+/// required column be forgotten.
+fn new_struct_derives(item: &syn::ItemStruct) -> Vec<syn::Path> {
+    const FITTING: &[&str] = &[
+        "Clone",
+        "Copy",
+        "Debug",
+        "PartialEq",
+        "Eq",
+        "PartialOrd",
+        "Ord",
+        "Hash",
+    ];
+    let mut derives = Vec::new();
+    for attr in item.attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let fits = meta
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| FITTING.contains(&&*s.ident.to_string()));
+            if fits {
+                derives.push(meta.path);
+            }
+            Ok(())
+        });
+    }
+    derives
+}
+
+/// Insert support: `Insertable` for the struct (every column but generated
+/// ones; not at all when the database always fills a column), and the
+/// `New…` struct with a field per column that has no database default.
+///
+/// The bounds are higher-ranked so that a field type that cannot be a
+/// parameter only fails where `insert` is used, not here.
+fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
+    let krate = &def.crate_path;
+    let ident = &def.ident;
+    let columns = &def.table.columns;
+    let private = quote!(#krate::__private);
+
+    let value_bounds = |fields: &[(usize, &FieldRef<'_>)]| {
+        let mut seen = std::collections::BTreeSet::new();
+        let types: Vec<&syn::Type> = fields
+            .iter()
+            .map(|(_, f)| &f.def.ty)
+            .filter(|ty| seen.insert(ty.to_token_stream().to_string()))
+            .collect();
+        quote!(#(for<'__v> #types: #private::Value,)*)
+    };
+    let values = |fields: &[(usize, &FieldRef<'_>)]| {
+        let pairs = fields.iter().map(|(i, f)| {
+            let name = &f.def.ident;
+            quote!((#i, #private::param(self.#name)))
+        });
+        quote!(#private::Values::__from_columns(#private::Vec::from([#(#pairs),*])))
+    };
+
+    let refs: Vec<FieldRef<'_>> = item
+        .fields
+        .iter()
+        .zip(&def.fields)
+        .map(|(field, def)| FieldRef { field, def })
+        .collect();
+
+    // The whole struct, unless the database always fills a column.
+    let always_filled = columns
+        .iter()
+        .any(|c| c.generated.is_some() || c.identity.as_ref().is_some_and(|i| i.always));
+    let whole = (!always_filled).then(|| {
+        let fields: Vec<(usize, &FieldRef<'_>)> = refs.iter().enumerate().collect();
+        let (bounds, values) = (value_bounds(&fields), values(&fields));
+        quote! {
+            #[allow(unused_qualifications)]
+            impl #private::Insertable<#ident> for #ident
+            where
+                #bounds
+            {
+                fn __into_values(self) -> #private::Values<#ident> {
+                    #values
+                }
+            }
+        }
+    });
+
+    // `New…`: the columns without a database default.
+    let new_ident = def
+        .insert_struct
+        .clone()
+        .unwrap_or_else(|| syn::Ident::new(&format!("New{ident}"), ident.span()));
+    let required: Vec<(usize, &FieldRef<'_>)> = refs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !has_database_default(&columns[*i]))
+        .collect();
+    let defaulted: Vec<String> = columns
+        .iter()
+        .zip(&def.fields)
+        .filter(|(c, _)| has_database_default(c))
+        .map(|(_, f)| format!("`{}`", f.ident))
+        .collect();
+    let doc = format!(
+        " A new row of [`{ident}`] for `insert`: a field for every column without a database default."
+    );
+    let doc_defaulted = (!defaulted.is_empty()).then(|| {
+        let text = format!(
+            " Left to the database: {}; set one with `.with({ident}::column, value)`.",
+            defaulted.join(", ")
+        );
+        quote!(#[doc = ""] #[doc = #text])
+    });
+    let vis = &item.vis;
+    let derives = new_struct_derives(item);
+    let derive = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
+    let new_fields = required.iter().map(|(_, f)| {
+        let docs = f.field.attrs.iter().filter(|a| a.path().is_ident("doc"));
+        let (vis, name, ty) = (&f.field.vis, &f.def.ident, &f.def.ty);
+        quote!(#(#docs)* #vis #name: #ty)
+    });
+    let (bounds, values) = (value_bounds(&required), values(&required));
+    quote! {
+        #whole
+
+        #[doc = #doc]
+        #doc_defaulted
+        #derive
+        #vis struct #new_ident {
+            #(#new_fields,)*
+        }
+
+        #[allow(unused_qualifications)]
+        impl #private::Insertable<#ident> for #new_ident
+        where
+            #bounds
+        {
+            fn __into_values(self) -> #private::Values<#ident> {
+                #values
+            }
+        }
+
+        #[allow(unused_qualifications)]
+        impl #new_ident {
+            /// This row, with `column` set too (a column the database would
+            /// otherwise fill with its default).
+            pub fn with<C: #private::ColumnOf<#ident>>(
+                self,
+                column: C,
+                value: impl #private::IntoValue<C::Value>,
+            ) -> #private::Values<#ident>
+            where
+                for<'__v> Self: #private::Insertable<#ident>,
+            {
+                #private::Insertable::__into_values(self).with(column, value)
+            }
+        }
+
+        // Never satisfied: `..Default::default()` would let a required
+        // column be forgotten. Says so instead of suggesting a derive.
+        #[allow(unused_qualifications)]
+        impl ::core::default::Default for #new_ident
+        where
+            for<'__v> #new_ident: #private::RequiredColumnsMustBeSet,
+        {
+            fn default() -> Self {
+                ::core::unreachable!()
+            }
+        }
+
+        #[allow(unused_qualifications)]
+        impl ::core::convert::From<#new_ident> for #private::Values<#ident>
+        where
+            for<'__v> #new_ident: #private::Insertable<#ident>,
+        {
+            fn from(row: #new_ident) -> Self {
+                #private::Insertable::__into_values(row)
+            }
+        }
     }
 }
 

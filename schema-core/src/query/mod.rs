@@ -43,23 +43,31 @@
 //!   [`correlate`](Select::correlate) to refer to the outer query's tables.
 //!   `in_list` binds one array parameter (`= ANY($1)`), so every list
 //!   length shares one statement.
-//! - Single-table statements: [`Select`] (whole rows), [`Insert`] (one whole
-//!   row), [`Update`], [`Delete`]; update and delete are typestates that
-//!   only execute after `.filter(…)` or an explicit `.all_rows()`.
-//!   `returning()` makes rows come back as the table's struct.
+//! - Writes: [`Insert`] (one or many rows: the struct, its generated
+//!   `New…` struct that leaves defaulted columns to the database, or
+//!   [`Values`]; `ON CONFLICT` with
+//!   [`OnConflict`] / [`Upsert`] and [`excluded`]), [`Update`], [`Delete`];
+//!   update and delete are typestates that only execute after `.filter(…)`
+//!   or an explicit `.all_rows()`. `returning()` makes rows come back as
+//!   the table's struct. `.prepare()` renders any of them once into a
+//!   [`Prepared`] query run with values for its [`placeholder`]s; [`raw`]
+//!   is the hand-written escape hatch.
 //! - The builder needs no driver. With the `postgres` feature, `fetch_all`,
 //!   `fetch_one`, `fetch_optional` and `execute` run a query on any
 //!   [`Executor`] (a tokio-postgres `Client` or `Transaction`, or a
 //!   [`CachedClient`] / [`CachedTransaction`], which prepare each SQL text
 //!   once per connection and reuse the statement); rows decode by position
-//!   with [`FromRow`](crate::pg::FromRow).
+//!   with [`FromRow`](crate::pg::FromRow). `fetch_stream` gives a
+//!   `RowStream`; `transaction` / `CachedClient::transaction` commit on
+//!   `Ok` and roll back on `Err` or panic; feature `deadpool` adds pooled
+//!   clients.
 //!
 //! # Example
 //!
 //! With the Vitaes tables (`tests/tests/suite/queries_select.rs` runs
 //! these and more against PostgreSQL):
 //!
-//! ```ignore
+//! ```text
 //! // The seed's join: every user with their sessions, or `None`.
 //! let rows: Vec<(User, Option<Session>)> = User::select()
 //!     .left_join::<Session>(Session::user_id.eq(User::id))
@@ -117,28 +125,30 @@
 //!   `avg` of integers and `sum` of `i64` are cast to `double precision` /
 //!   `bigint` (no decimal type yet);
 //! - left-joined tables in `update` / `delete` (`FROM` / `USING`);
-//! - insert of many rows, columns left to their database default
-//!   (identity, `default_sql`), `returning` chosen columns;
-//!   `ON CONFLICT … DO NOTHING / DO UPDATE SET … excluded`;
+//! - `returning` chosen columns (inserts, updates and deletes return whole
+//!   rows);
 //!   an update with no `set` is an SQL syntax error at run time, not a
 //!   compile error;
-//! - a `transaction` helper committing on `Ok` and rolling back on `Err` or
-//!   panic (today: `CachedClient::transaction` + `commit`);
-//! - named-placeholder prepared statements (`prepare` with placeholders);
-//!   a row stream; deadpool-postgres clients; a raw-SQL escape hatch;
-//! - building each query shape's SQL once (today the text is rebuilt per
-//!   call and the prepared statement looked up by text in the cache);
-//! - the benchmark against hand-written tokio-postgres (select by primary
-//!   key, 100 rows, insert returning, update), and the example application
-//!   in `examples/`.
+//! - `ON CONFLICT ON CONSTRAINT name` and checking at compile time that a
+//!   conflict target is a key (the server checks it);
+//! - savepoints through the `transaction` helper (a transaction inside a
+//!   transaction; `Begin` needs a `'static` connection);
+//! - building each query shape's SQL once for non-prepared queries (today
+//!   the text is rebuilt per call and the prepared statement looked up by
+//!   text in the cache; `.prepare()` renders once).
 
 mod expr;
+pub(crate) mod insert;
+mod prepare;
+mod raw;
 mod source;
 mod statement;
 mod value;
 
 #[cfg(feature = "postgres")]
 mod exec;
+#[cfg(feature = "deadpool")]
+mod pool;
 
 use std::fmt;
 
@@ -148,6 +158,9 @@ pub use expr::{
     Averageable, ColumnOf, Expr, Expression, JsonKey, JsonType, ListItem, Nullable, Numeric,
     Operand, Order, OrderTerm, Predicate, SameType, Selection, Summable, Text,
 };
+pub use insert::{excluded, ConflictTarget, Insert, Insertable, OnConflict, Upsert, Values};
+pub use prepare::{placeholder, Bound, Placeholder, PlaceholderError, Prepared};
+pub use raw::{raw, Raw};
 pub use source::{InSource, Join, Lift, Optional, Required, Slot, Source};
 
 /// The type-level indices that keep the impls for columns, values and
@@ -156,10 +169,10 @@ pub mod index {
     pub use super::source::{At0, At1, At2, At3, At4, Bound, Computed, Named, Position, Single};
 }
 pub use statement::{
-    All, AllRows, Chosen, Delete, FilterState, Filtered, FromColumns, Insert, NoFilter, Returning,
+    All, AllRows, Chosen, Delete, FilterState, Filtered, FromColumns, NoFilter, Returning,
     RowsChosen, Select, Update,
 };
-pub use value::{RowValues, Value};
+pub use value::{IntoValue, Value};
 
 #[doc(hidden)]
 pub use expr::OperandNode;
@@ -167,7 +180,12 @@ pub use expr::OperandNode;
 pub use value::__param;
 
 #[cfg(feature = "postgres")]
-pub use exec::{CachedClient, CachedTransaction, Executor, QueryError, StatementCache};
+pub use exec::{
+    transaction, Begin, CachedClient, CachedTransaction, Executor, QueryError, RowStream,
+    StatementCache,
+};
+#[cfg(feature = "postgres")]
+pub use raw::FromRawRow;
 
 use crate::sql::SqlWriter;
 use crate::Table;
@@ -177,9 +195,19 @@ pub fn select<T: Table>() -> Select<T> {
     Select::new()
 }
 
-/// `INSERT` one whole row (also `T::insert(row)`).
-pub fn insert<T: RowValues>(row: T) -> Insert<T> {
-    Insert::new(row)
+/// `INSERT` one row of `T` (also `T::insert(row)`): a `T`, its `New…`
+/// struct, or [`Values<T>`].
+pub fn insert<T: Table>(row: impl Insertable<T>) -> Insert<T> {
+    Insert::new([row])
+}
+
+/// `INSERT` many rows of `T` in one statement (also `T::insert_many(rows)`).
+pub fn insert_many<T: Table, I>(rows: I) -> Insert<T>
+where
+    I: IntoIterator,
+    I::Item: Insertable<T>,
+{
+    Insert::new(rows)
 }
 
 /// `UPDATE` rows of `T` (also `T::update()`).
@@ -231,7 +259,9 @@ pub trait Query {
 
     /// The SQL text and parameters.
     fn to_sql(&self) -> Sql<'_> {
-        let mut w = SqlWriter::new();
+        // Room for a typical statement (every column listed, qualified),
+        // so the text is not copied as it grows.
+        let mut w = SqlWriter::with_capacity(512);
         self.write_sql(&mut w);
         let (text, params) = w.finish();
         Sql { text, params }
@@ -249,6 +279,15 @@ macro_rules! query_methods {
                 $($chosen)*
             {
                 Query::to_sql(self)
+            }
+
+            /// Renders the SQL once, for many runs with new values for its
+            /// [`placeholder`]s (see [`Prepared`]).
+            pub fn prepare(self) -> Prepared<Self>
+            where
+                $($chosen)*
+            {
+                Prepared::new(self)
             }
 
             /// Runs the query and decodes every returned row.
@@ -283,6 +322,17 @@ macro_rules! query_methods {
                 exec::fetch_optional(self, db).await
             }
 
+            /// Runs the query; its rows one by one as they arrive, for
+            /// results too large to collect (see [`RowStream`]).
+            #[cfg(feature = "postgres")]
+            pub async fn fetch_stream<E: Executor>(&self, db: &E) -> Result<RowStream<$row>, QueryError>
+            where
+                $($chosen)*
+                $row: crate::pg::FromRow,
+            {
+                exec::fetch_stream(self, db).await
+            }
+
             /// Runs the query; the number of rows it selected, inserted,
             /// updated or deleted.
             #[cfg(feature = "postgres")]
@@ -299,5 +349,6 @@ macro_rules! query_methods {
 query_methods!([S: Source] Select<S, All> => S, []);
 query_methods!([S: Source, R] Select<S, Chosen<R>> => R, []);
 query_methods!([T: Table, R: Returning] Insert<T, R> => R, []);
+query_methods!([T: Table, R: Returning] Upsert<T, R> => R, []);
 query_methods!([T: Table, W, R: Returning] Update<T, W, R> => R, [W: RowsChosen,]);
 query_methods!([T: Table, W, R: Returning] Delete<T, W, R> => R, [W: RowsChosen,]);

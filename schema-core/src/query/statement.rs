@@ -1,5 +1,5 @@
-//! The four statements over one table: [`Select`], [`Insert`], [`Update`],
-//! [`Delete`]. Each keeps its parts as plain data (expression trees, bound
+//! The statements over one table: [`Select`], [`Update`], [`Delete`]
+//! (`Insert` is in `insert.rs`). Each keeps its parts as plain data (expression trees, bound
 //! values) and renders them through the one [`SqlWriter`] in
 //! [`Query::write_sql`].
 
@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use super::expr::{ColumnOf, Expr, Node, Operand, OrderBy, OrderTerm, Predicate, Selection};
 use super::source::{Join, Source};
-use super::value::{Param, RowValues, Value};
+use super::value::{Param, Value};
 use super::Query;
 use crate::model;
 use crate::sql::SqlWriter;
@@ -17,19 +17,46 @@ use crate::Table;
 type Marker<T, W, R> = PhantomData<fn() -> (T, W, R)>;
 
 /// Writes `"schema"."table"`.
-fn write_table<T: Table>(w: &mut SqlWriter<&dyn Value>) {
+pub(super) fn write_table<T: Table>(w: &mut SqlWriter<&dyn Value>) {
     w.push_qualified(T::SCHEMA, T::NAME);
 }
 
 /// Writes every column of `T`, qualified, in declaration order (the order
 /// [`FromRow`](crate::pg::FromRow) decodes by position).
 fn write_columns<T: Table>(w: &mut SqlWriter<&dyn Value>) {
+    w.push_sql(column_list::<T>());
+}
+
+/// `"table"."a", "table"."b", …` for `T`: rendered the first time a query
+/// over `T` needs it and kept for the life of the program (one short string
+/// per table type), since every whole-row select and `RETURNING` writes it.
+fn column_list<T: Table>() -> &'static str {
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{PoisonError, RwLock};
+
+    static LISTS: RwLock<Option<HashMap<TypeId, &'static str>>> = RwLock::new(None);
+    let key = TypeId::of::<T>();
+    if let Some(list) = LISTS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .and_then(|lists| lists.get(&key))
+    {
+        return list;
+    }
+    let mut w = SqlWriter::<()>::new();
     for (i, column) in T::TABLE.columns.iter().enumerate() {
         if i > 0 {
             w.push_sql(", ");
         }
         w.push_ident(T::NAME).push_sql(".").push_ident(&column.name);
     }
+    let mut lists = LISTS.write().unwrap_or_else(PoisonError::into_inner);
+    lists
+        .get_or_insert_with(HashMap::new)
+        .entry(key)
+        .or_insert_with(|| Box::leak(w.finish().0.into_boxed_str()))
 }
 
 fn write_filter<'q>(w: &mut SqlWriter<&'q dyn Value>, filter: Option<&'q Node>) {
@@ -39,7 +66,7 @@ fn write_filter<'q>(w: &mut SqlWriter<&'q dyn Value>, filter: Option<&'q Node>) 
     }
 }
 
-fn write_returning<T: Table>(w: &mut SqlWriter<&dyn Value>, returning: bool) {
+pub(super) fn write_returning<T: Table>(w: &mut SqlWriter<&dyn Value>, returning: bool) {
     if returning {
         w.push_sql(" RETURNING ");
         write_columns::<T>(w);
@@ -437,51 +464,6 @@ impl<S: Source, R> Query for Select<S, Chosen<R>> {
 
     fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
         self.core.write(w, false);
-    }
-}
-
-/// `INSERT` of one whole row of `T`, every column bound; `R` is what each
-/// returned row decodes to (`()` until [`Insert::returning`]).
-#[must_use = "a query does nothing until it is executed"]
-pub struct Insert<T, R = ()> {
-    values: Vec<Param>,
-    marker: PhantomData<fn() -> (T, R)>,
-}
-
-impl<T: RowValues> Insert<T> {
-    pub(crate) fn new(row: T) -> Self {
-        Insert {
-            values: row.__into_values(),
-            marker: PhantomData,
-        }
-    }
-
-    /// `RETURNING` every column: the stored row, defaults and triggers applied.
-    pub fn returning(self) -> Insert<T, T> {
-        Insert {
-            values: self.values,
-            marker: PhantomData,
-        }
-    }
-}
-
-impl<T: Table, R: Returning> Query for Insert<T, R> {
-    type Row = R;
-
-    fn write_sql<'q>(&'q self, w: &mut SqlWriter<&'q dyn Value>) {
-        w.push_sql("INSERT INTO ");
-        write_table::<T>(w);
-        w.push_sql(" (");
-        w.push_ident_list(T::TABLE.columns.iter().map(|c| &*c.name));
-        w.push_sql(") VALUES (");
-        for (i, value) in self.values.iter().enumerate() {
-            if i > 0 {
-                w.push_sql(", ");
-            }
-            w.push_bind(&**value);
-        }
-        w.push_sql(")");
-        write_returning::<T>(w, R::RETURNING);
     }
 }
 

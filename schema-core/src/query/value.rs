@@ -14,11 +14,23 @@ use std::fmt;
     label = "not a query parameter",
     note = "a parameter must be `Debug + Send + Sync + 'static` and, with the `postgres` feature, implement tokio-postgres's `ToSql`"
 )]
-pub trait Value: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql {}
+pub trait Value: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql + sealed::AsAny {}
 
 impl<T: fmt::Debug + Send + Sync + 'static + sealed::MaybeToSql> Value for T {}
 
 pub(crate) mod sealed {
+    /// The value as `Any`, so a placeholder can be told from a value.
+    pub trait AsAny {
+        /// `self` as `Any`.
+        fn __as_any(&self) -> &dyn std::any::Any;
+    }
+
+    impl<T: 'static> AsAny for T {
+        fn __as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
     /// `ToSql` when the `postgres` feature is on, nothing otherwise.
     #[cfg(feature = "postgres")]
     pub trait MaybeToSql {
@@ -50,14 +62,28 @@ pub fn __param<V: Value>(value: V) -> Box<dyn Value> {
     Box::new(value)
 }
 
-/// The values of a whole row, in column order: implemented by `#[table]`
-/// for structs whose every field is a [`Value`].
+/// A value for a column whose Rust type is `V`: a `V` itself, or a `&str`
+/// for a `String` column. Used where only a value makes sense (an insert's
+/// `with`, a placeholder's `bind`), not a column or an expression.
 #[diagnostic::on_unimplemented(
-    message = "the fields of `{Self}` cannot all be bound as query parameters",
-    note = "every field of a `#[table]` struct used with `insert` must implement `Debug + Send + Sync` (and `ToSql` with the `postgres` feature)"
+    message = "`{Self}` is not a value of type `{V}`",
+    label = "expected a `{V}` here",
+    note = "the value must have exactly the column's Rust type `{V}` (a `&str` is accepted for `String`); convert it first"
 )]
-pub trait RowValues: crate::Table {
-    /// The row's fields, boxed, in column order.
+pub trait IntoValue<V> {
+    /// The value, boxed for binding.
     #[doc(hidden)]
-    fn __into_values(self) -> Vec<Box<dyn Value>>;
+    fn __into_param(self) -> Param;
+}
+
+impl<V: Value> IntoValue<V> for V {
+    fn __into_param(self) -> Param {
+        Box::new(self)
+    }
+}
+
+impl IntoValue<String> for &str {
+    fn __into_param(self) -> Param {
+        Box::new(self.to_owned())
+    }
 }

@@ -14,12 +14,18 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 fn push_quoted_ident(out: &mut String, name: &str) {
+    out.reserve(name.len() + 2);
     out.push('"');
-    for ch in name.chars() {
-        if ch == '"' {
-            out.push('"');
+    if name.contains('"') {
+        for ch in name.chars() {
+            if ch == '"' {
+                out.push('"');
+            }
+            out.push(ch);
         }
-        out.push(ch);
+    } else {
+        // The common case, copied whole: queries write dozens per statement.
+        out.push_str(name);
     }
     out.push('"');
 }
@@ -53,6 +59,9 @@ fn push_quoted_literal(out: &mut String, value: &str) {
 pub struct SqlWriter<P = ()> {
     sql: String,
     params: Vec<P>,
+    /// Whether text is written at all (not when only the bound values of
+    /// an already rendered statement are wanted).
+    text: bool,
 }
 
 impl<P> Default for SqlWriter<P> {
@@ -60,6 +69,7 @@ impl<P> Default for SqlWriter<P> {
         Self {
             sql: String::new(),
             params: Vec::new(),
+            text: true,
         }
     }
 }
@@ -70,15 +80,37 @@ impl<P> SqlWriter<P> {
         Self::default()
     }
 
+    /// An empty writer with room for `capacity` bytes of text.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            sql: String::with_capacity(capacity),
+            ..Self::default()
+        }
+    }
+
+    /// A writer that keeps the bound values and writes no text: for a
+    /// prepared statement, whose text was rendered once already.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn params_only() -> Self {
+        Self {
+            text: false,
+            ..Self::default()
+        }
+    }
+
     /// Appends raw SQL text (keywords, punctuation, trusted expressions).
     pub fn push_sql(&mut self, sql: &str) -> &mut Self {
-        self.sql.push_str(sql);
+        if self.text {
+            self.sql.push_str(sql);
+        }
         self
     }
 
     /// Appends a quoted identifier.
     pub fn push_ident(&mut self, name: &str) -> &mut Self {
-        push_quoted_ident(&mut self.sql, name);
+        if self.text {
+            push_quoted_ident(&mut self.sql, name);
+        }
         self
     }
 
@@ -89,15 +121,25 @@ impl<P> SqlWriter<P> {
 
     /// Appends a quoted string constant (DDL only: queries bind values).
     pub fn push_literal(&mut self, value: &str) -> &mut Self {
-        push_quoted_literal(&mut self.sql, value);
+        if self.text {
+            push_quoted_literal(&mut self.sql, value);
+        }
         self
     }
 
     /// Appends a `$n` placeholder and keeps `value` as parameter `n`.
     pub fn push_bind(&mut self, value: P) -> &mut Self {
         self.params.push(value);
-        let n = self.params.len();
-        let _ = write!(self.sql, "${n}");
+        if self.text {
+            let n = self.params.len();
+            if n < 10 {
+                // Most statements have few parameters: skip the formatter.
+                self.sql.push('$');
+                self.sql.push(char::from(b'0' + n as u8));
+            } else {
+                let _ = write!(self.sql, "${n}");
+            }
+        }
         self
     }
 
@@ -105,7 +147,7 @@ impl<P> SqlWriter<P> {
     pub fn push_ident_list<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) -> &mut Self {
         for (i, name) in names.into_iter().enumerate() {
             if i > 0 {
-                self.sql.push_str(", ");
+                self.push_sql(", ");
             }
             self.push_ident(name);
         }

@@ -32,6 +32,9 @@ pub struct TableDef {
     pub ident: Ident,
     /// The path generated code uses to reach schema-core.
     pub crate_path: syn::Path,
+    /// The name of the generated insert struct (`insert_struct = "…"`;
+    /// default `New` + the struct's name).
+    pub insert_struct: Option<Ident>,
     /// The table's model. Foreign keys are in [`TableDef::foreign_keys`]; a
     /// column whose type is a `#[pg_enum]` has an [`SqlType::Enum`] with empty
     /// schema and name until resolved.
@@ -640,6 +643,7 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
     TableDef {
         ident: item.ident.clone(),
         crate_path,
+        insert_struct: attrs.insert_struct.clone(),
         table: model::Table {
             schema: Cow::Owned(schema),
             name: Cow::Owned(name),

@@ -22,6 +22,7 @@ pub struct TableAttrs {
     pub name: Option<LitStr>,
     pub schema: Option<LitStr>,
     pub crate_path: Option<syn::Path>,
+    pub insert_struct: Option<Ident>,
     pub renamed_from: Option<LitStr>,
     pub primary_key: Option<KeyAttr>,
     pub uniques: Vec<UniqueAttr>,
@@ -353,6 +354,16 @@ pub fn table_attrs(errors: &mut Errors, args: TokenStream) -> TableAttrs {
             CRATE => {
                 let lit = lit_str(&meta)?;
                 set_once(errors, &mut attrs.crate_path, lit.parse()?, span, CRATE);
+            }
+            INSERT_STRUCT => {
+                let lit = lit_str(&meta)?;
+                let ident = lit.parse::<Ident>().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`insert_struct` names the generated insert struct: a Rust identifier such as `\"CreateUser\"`",
+                    )
+                })?;
+                set_once(errors, &mut attrs.insert_struct, ident, span, INSERT_STRUCT);
             }
             PRIMARY_KEY => {
                 let key = key_attr(errors, &meta)?;

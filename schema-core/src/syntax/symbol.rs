@@ -43,11 +43,13 @@ pub const NULLS_FIRST: &str = "nulls_first";
 pub const NULLS_LAST: &str = "nulls_last";
 pub const OPCLASS: &str = "opclass";
 pub const RENAME_ALL: &str = "rename_all";
+pub const INSERT_STRUCT: &str = "insert_struct";
 
 pub const TABLE_KEYS: &[&str] = &[
     NAME,
     SCHEMA,
     CRATE,
+    INSERT_STRUCT,
     RENAMED_FROM,
     PRIMARY_KEY,
     UNIQUE,

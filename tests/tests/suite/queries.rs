@@ -341,7 +341,7 @@ fn statements_are_prepared_once_per_connection() {
 
         // A transaction shares the connection's cache; a rollback keeps
         // the statements and undoes the rows.
-        let tx = client.transaction().await.expect("begin");
+        let tx = client.begin().await.expect("begin");
         Resume::insert(resume("t1", "a@x", "t1"))
             .execute(&tx)
             .await
