@@ -162,25 +162,25 @@ pub async fn create_for_user(
 }
 
 /// A user and their sessions: the seed's `leftJoin(session, eq(user.id,
-/// session.userId))`, typed `{ user, session | null }[]`.
-///
-/// Written as two queries until the builder has joins; the result is
-/// grouped by user already, which is what callers of the join do next.
+/// session.userId))`, typed `(User, Option<Session>)` per row (a user
+/// without sessions comes back once, with `None`), then grouped by user.
 pub async fn user_with_sessions(
     db: &impl Executor,
     user_id: &str,
 ) -> Result<Option<(User, Vec<Session>)>, QueryError> {
-    let Some(user) = User::select()
+    let rows: Vec<(User, Option<Session>)> = User::select()
+        .left_join::<Session>(Session::user_id.eq(User::id))
         .filter(User::id.eq(user_id))
-        .fetch_optional(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let sessions = Session::select()
-        .filter(Session::user_id.eq(user_id))
         .order_by(Session::created_at)
         .fetch_all(db)
         .await?;
+    let mut rows = rows.into_iter();
+    let Some((user, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let sessions = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, session)| session))
+        .collect();
     Ok(Some((user, sessions)))
 }
