@@ -51,6 +51,7 @@ use crate::model::{
     Column, ForeignKey, Index, IndexTarget, Schema, SqlType, Str, Table, DEFAULT_SCHEMA,
 };
 use crate::naming::make_object_name;
+use crate::sql::ddl;
 
 /// Renames the caller knows about beyond the model's `renamed_from`
 /// (answers to prompts, an answers file), and look-alikes confirmed as a
@@ -897,12 +898,17 @@ impl<'a> Differ<'a> {
 
     fn created_and_dropped_tables(&mut self) {
         let matched_new: BTreeSet<Key> = self.table_map.values().cloned().collect();
-        for table in &self.new.tables {
-            if matched_new.contains(&key(&table.schema, &table.name)) {
-                continue;
-            }
+        let created: Vec<&Table> = ddl::creation_order(
+            &self
+                .new
+                .tables
+                .iter()
+                .filter(|t| !matched_new.contains(&key(&t.schema, &t.name)))
+                .collect::<Vec<_>>(),
+        );
+        for (&table, (inline, after)) in created.iter().zip(ddl::split_foreign_keys(&created)) {
             let mut created = table.clone();
-            created.foreign_keys = Cow::Owned(Vec::new());
+            created.foreign_keys = Cow::Owned(inline);
             created.indexes = Cow::Owned(Vec::new());
             created.renamed_from = None;
             let table_ref = TableRef::of(table);
@@ -913,10 +919,10 @@ impl<'a> Differ<'a> {
                     index: index.clone(),
                 });
             }
-            for foreign_key in table.foreign_keys.iter() {
+            for foreign_key in after {
                 self.out.add_foreign_keys.push(Change::AddForeignKey {
                     table: table_ref.clone(),
-                    foreign_key: foreign_key.clone(),
+                    foreign_key,
                 });
             }
         }

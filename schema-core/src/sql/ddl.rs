@@ -27,13 +27,16 @@ pub fn create_schema(schema: &Schema) -> Vec<String> {
     for enum_type in &schema.enums {
         statements.push(create_enum(enum_type));
     }
-    for table in &schema.tables {
-        statements.push(create_table(table));
+    let tables = creation_order(&schema.tables.iter().collect::<Vec<_>>());
+    let mut later = Vec::new();
+    for (&table, (inline, after)) in tables.iter().zip(split_foreign_keys(&tables)) {
+        let mut created = table.clone();
+        created.foreign_keys = inline.into();
+        statements.push(create_table(&created));
+        later.extend(after.into_iter().map(|fk| (table, fk)));
     }
-    for table in &schema.tables {
-        for foreign_key in table.foreign_keys.iter() {
-            statements.push(add_foreign_key(&table.schema, &table.name, foreign_key));
-        }
+    for (table, foreign_key) in later {
+        statements.push(add_foreign_key(&table.schema, &table.name, &foreign_key));
     }
     for table in &schema.tables {
         for index in table.indexes.iter() {
@@ -68,7 +71,102 @@ pub fn create_schema_script(schema: &Schema) -> String {
     script
 }
 
-/// `CREATE TABLE` with columns, primary key, uniques and checks inline.
+/// The order to create `tables` in: every table after the tables its
+/// foreign keys reference, so that [`split_foreign_keys`] can put them in
+/// its `CREATE TABLE`; otherwise (and within a cycle) the given order.
+pub fn creation_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+    let index: std::collections::HashMap<(&str, &str), usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((&*t.schema, &*t.name), i))
+        .collect();
+    // For each table, the tables (by position) it waits for.
+    let waits: Vec<Vec<usize>> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut on: Vec<usize> = t
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| index.get(&(&*fk.references_schema, &*fk.references_table)))
+                .copied()
+                .filter(|&j| j != i)
+                .collect();
+            on.sort_unstable();
+            on.dedup();
+            on
+        })
+        .collect();
+    let mut waiting: Vec<usize> = waits.iter().map(Vec::len).collect();
+    let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+    for (i, on) in waits.iter().enumerate() {
+        for &j in on {
+            unblocks[j].push(i);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..tables.len()).filter(|&i| waiting[i] == 0).collect();
+    let mut done = vec![false; tables.len()];
+    let mut order = Vec::with_capacity(tables.len());
+    while order.len() < tables.len() {
+        // The first ready table; in a cycle, the first table not created.
+        let next = match ready.pop_first() {
+            Some(next) => next,
+            None => (0..tables.len()).find(|&i| !done[i]).unwrap_or_default(),
+        };
+        if done[next] {
+            continue;
+        }
+        done[next] = true;
+        order.push(tables[next]);
+        for &i in &unblocks[next] {
+            waiting[i] = waiting[i].saturating_sub(1);
+            if waiting[i] == 0 && !done[i] {
+                ready.insert(i);
+            }
+        }
+    }
+    order
+}
+
+/// The foreign keys of tables created in this order, split per table into
+/// those its `CREATE TABLE` holds and those added once every table exists.
+/// Inline: the referenced table is this one or one created before it, and
+/// the referenced columns are its primary key or one of its unique
+/// constraints (created inside its `CREATE TABLE`, unlike a unique index).
+/// PostgreSQL checks every `ALTER TABLE … ADD FOREIGN KEY` against the rows
+/// with a query of its own; a key created with its table is not checked
+/// (there are no rows), which makes creating many tables much faster.
+pub fn split_foreign_keys(tables: &[&Table]) -> Vec<(Vec<ForeignKey>, Vec<ForeignKey>)> {
+    let same = |a: &[crate::model::Str], b: &[crate::model::Str]| {
+        a.len() == b.len() && a.iter().all(|c| b.contains(c))
+    };
+    let mut created: std::collections::HashMap<(&str, &str), &Table> =
+        std::collections::HashMap::with_capacity(tables.len());
+    let mut split = Vec::with_capacity(tables.len());
+    for &table in tables {
+        created.insert((&table.schema, &table.name), table);
+        let (inline, after) = table.foreign_keys.iter().cloned().partition(|fk| {
+            created
+                .get(&(&*fk.references_schema, &*fk.references_table))
+                .is_some_and(|target| {
+                    target
+                        .primary_key
+                        .as_ref()
+                        .is_some_and(|pk| same(&pk.columns, &fk.references_columns))
+                        || target
+                            .uniques
+                            .iter()
+                            .any(|u| same(&u.columns, &fk.references_columns))
+                })
+        });
+        split.push((inline, after));
+    }
+    split
+}
+
+/// `CREATE TABLE` with columns, primary key, uniques, checks and the
+/// foreign keys it holds (see [`split_foreign_keys`]) inline.
 pub fn create_table(table: &Table) -> String {
     let mut w = SqlWriter::<()>::new();
     w.push_sql("CREATE TABLE ")
@@ -94,6 +192,10 @@ pub fn create_table(table: &Table) -> String {
     for check in table.checks.iter() {
         item(&mut w);
         push_check(&mut w, check);
+    }
+    for foreign_key in table.foreign_keys.iter() {
+        item(&mut w);
+        push_foreign_key(&mut w, foreign_key);
     }
     w.push_sql(if first { ");" } else { "\n);" });
     w.finish().0
