@@ -496,11 +496,43 @@ impl Schema {
         }
     }
 
+    /// Whether [`Schema::normalize`] would change nothing (checked without
+    /// copying, so callers copy only a schema that needs it).
+    pub fn is_normalized(&self) -> bool {
+        fn sorted<T>(items: &[T], in_order: impl Fn(&T, &T) -> bool) -> bool {
+            items.windows(2).all(|pair| in_order(&pair[0], &pair[1]))
+        }
+        self.namespaces.iter().all(|n| n != DEFAULT_SCHEMA)
+            && self.namespaces.windows(2).all(|pair| pair[0] < pair[1])
+            && sorted(&self.enums, |a, b| {
+                (&a.schema, &a.name) <= (&b.schema, &b.name)
+            })
+            && sorted(&self.tables, |a, b| {
+                (&a.schema, &a.name) <= (&b.schema, &b.name)
+            })
+            && self.tables.iter().all(|table| {
+                sorted(&table.uniques, |a, b| a.name <= b.name)
+                    && sorted(&table.foreign_keys, |a, b| a.name <= b.name)
+                    && sorted(&table.checks, |a, b| a.name <= b.name)
+                    && sorted(&table.indexes, |a, b| a.name <= b.name)
+            })
+    }
+
+    /// This schema normalized: itself when it already is, else a copy.
+    pub fn normalized(&self) -> Cow<'_, Schema> {
+        if self.is_normalized() {
+            Cow::Borrowed(self)
+        } else {
+            let mut copy = self.clone();
+            copy.normalize();
+            Cow::Owned(copy)
+        }
+    }
+
     /// Serializes the schema as a deterministic, pretty-printed JSON snapshot.
     pub fn to_snapshot_json(&self) -> String {
-        let mut canonical = self.clone();
-        canonical.normalize();
-        let mut text = serde_json::to_string_pretty(&canonical)
+        let canonical = self.normalized();
+        let mut text = serde_json::to_string_pretty(&*canonical)
             .unwrap_or_else(|error| unreachable!("the model always serializes: {error}"));
         text.push('\n');
         text

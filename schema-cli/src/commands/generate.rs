@@ -213,6 +213,10 @@ fn derived_name(diff: &Diff, custom: bool) -> String {
         };
         if !parts.contains(&part) {
             parts.push(part);
+            // Two name the migration; a third only says there is more.
+            if parts.len() == 3 {
+                break;
+            }
         }
     }
     match parts.len() {

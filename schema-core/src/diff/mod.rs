@@ -277,8 +277,9 @@ pub fn diff(old: &Schema, new: &Schema, hints: &Hints) -> Diff {
     if old == new {
         return Diff::default();
     }
-    let mut old = old.clone();
-    let mut new = new.clone();
+    // Copies only when the models need normalizing or a namespace rename.
+    let mut old = old.normalized();
+    let new = new.normalized();
     let mut renamed = Vec::new();
     for rename in &hints.schemas {
         let in_old = |schema: &Schema, name: &str| {
@@ -292,12 +293,13 @@ pub fn diff(old: &Schema, new: &Schema, hints: &Hints) -> Diff {
             && !in_old(&new, &rename.from)
             && !in_old(&old, &rename.to)
         {
-            rename_namespace(&mut old, &rename.from, &rename.to);
+            rename_namespace(old.to_mut(), &rename.from, &rename.to);
             renamed.push(rename.clone());
         }
     }
-    old.normalize();
-    new.normalize();
+    if !renamed.is_empty() {
+        old.to_mut().normalize();
+    }
     let mut result = Differ::new(&old, &new, hints).run();
     let mut changes: Vec<Change> = renamed
         .iter()

@@ -251,7 +251,8 @@ pub fn parse_files(sources: &[&str]) -> Vec<Result<ParsedFile, SourceErrors>> {
 fn parse_in_pieces(sources: &[&str], threads: usize) -> Vec<Result<ParsedFile, SourceErrors>> {
     let total: usize = sources.iter().map(|s| s.len()).sum();
     // Pieces of about a quarter of one thread's share, for balance.
-    let piece_bytes = (total / (threads * 4)).max(PARALLEL_FROM_BYTES / 4);
+    let piece_bytes =
+        (total / (threads * 4)).clamp(PARALLEL_FROM_BYTES / 4, PARALLEL_FROM_BYTES / 2);
     let mut pieces = Vec::new();
     for (file, source) in sources.iter().enumerate() {
         let mut start = 0;
