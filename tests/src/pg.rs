@@ -5,9 +5,8 @@
 //! A missing or unreachable server is a test failure, never a silent skip.
 //! [`fresh_database`] creates a new, uniquely named database on that server
 //! for each caller, so tests running in parallel never see each other's
-//! objects. Databases are left in place when a [`TestDatabase`] is dropped
-//! (the cluster is throwaway); [`TestDatabase::drop_database`] removes one
-//! explicitly for callers on a shared server.
+//! objects. Dropping a [`TestDatabase`] drops its database, so a suite run
+//! against a long-lived server (`DATABASE_URL` given) leaves nothing behind.
 
 use std::future::Future;
 use std::process;
@@ -26,7 +25,8 @@ const NO_SERVER: &str =
 /// when [`fresh_database`] ran, so use the value inside that runtime only.
 #[derive(Debug)]
 pub struct TestDatabase {
-    client: Client,
+    /// `None` only while being dropped.
+    client: Option<Client>,
     url: String,
     name: String,
     server_url: String,
@@ -35,7 +35,9 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// The open connection to this database.
     pub fn client(&self) -> &Client {
-        &self.client
+        self.client
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the client is taken only when dropped"))
     }
 
     /// A connection string for this database (the server's `DATABASE_URL`
@@ -50,35 +52,52 @@ impl TestDatabase {
     }
 
     /// Closes this connection, terminates any other sessions on the database
-    /// and drops it. Needed only on a shared server; the throwaway cluster of
-    /// `scripts/test.sh` is deleted as a whole.
-    pub async fn drop_database(self) {
-        let TestDatabase {
-            client,
-            name,
-            server_url,
-            ..
-        } = self;
-        drop(client);
-        let admin = connect(&server_url).await;
-        admin
-            .execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &[&name],
-            )
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "terminating sessions on test database {name}: {}",
-                    chain(&e)
-                )
-            });
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(&name)))
-            .await
-            .unwrap_or_else(|e| panic!("dropping test database {name}: {}", chain(&e)));
+    /// and drops it, reporting a failure as a panic (dropping the value does
+    /// the same but only prints a failure).
+    pub async fn drop_database(mut self) {
+        drop(self.client.take());
+        let name = std::mem::take(&mut self.name);
+        remove(&self.server_url, &name).await;
     }
+}
+
+impl Drop for TestDatabase {
+    /// Drops the database, on a thread and runtime of its own (the test's
+    /// runtime may be busy or gone).
+    fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
+        drop(self.client.take());
+        let server_url = self.server_url.clone();
+        let name = std::mem::take(&mut self.name);
+        let removed = std::thread::spawn(move || block_on(remove(&server_url, &name))).join();
+        if removed.is_err() {
+            eprintln!("warning: a test database was left on the server (see the panic above)");
+        }
+    }
+}
+
+/// Terminates the sessions on database `name` and drops it.
+async fn remove(server_url: &str, name: &str) {
+    let admin = connect(server_url).await;
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "terminating sessions on test database {name}: {}",
+                chain(&e)
+            )
+        });
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name)))
+        .await
+        .unwrap_or_else(|e| panic!("dropping test database {name}: {}", chain(&e)));
 }
 
 /// Creates a new, uniquely named database on the `DATABASE_URL` server and
@@ -110,7 +129,7 @@ pub async fn fresh_database() -> TestDatabase {
     let url = with_database(&server_url, &name);
     let client = connect(&url).await;
     TestDatabase {
-        client,
+        client: Some(client),
         url,
         name,
         server_url,
