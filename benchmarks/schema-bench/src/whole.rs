@@ -247,7 +247,14 @@ pub fn command_lines() -> Vec<(Task, &'static str, &'static str)> {
 /// cached `node_modules`.
 fn write_project(setup: &Setup, tables: usize) -> Result<PathBuf, String> {
     let dir = setup.work.join(format!("project-{tables}"));
-    let _ = std::fs::remove_dir_all(&dir);
+    write_project_to(&dir, &setup.node_modules, tables)?;
+    Ok(dir)
+}
+
+/// Writes a benchmark project of `tables` tables into `dir` (replacing it),
+/// `node_modules` linked to the given folder.
+pub fn write_project_to(dir: &Path, node_modules: &Path, tables: usize) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let schema = synthetic::wide_schema(tables);
     let write = |name: &str, text: &str| {
@@ -276,9 +283,9 @@ fn write_project(setup: &Setup, tables: usize) -> Result<PathBuf, String> {
         "drizzle.pull.config.ts",
         &drizzle::config("./schema.ts", "./pulled", &schema.namespaces),
     )?;
-    std::os::unix::fs::symlink(&setup.node_modules, dir.join("node_modules"))
+    std::os::unix::fs::symlink(node_modules, dir.join("node_modules"))
         .map_err(|e| format!("linking node_modules: {e}"))?;
-    Ok(dir)
+    Ok(())
 }
 
 fn count_entries(dir: &Path, suffix: &str) -> usize {
