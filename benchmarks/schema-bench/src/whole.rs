@@ -255,7 +255,7 @@ fn write_project(setup: &Setup, tables: usize) -> Result<PathBuf, String> {
 /// `node_modules` linked to the given folder.
 pub fn write_project_to(dir: &Path, node_modules: &Path, tables: usize) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let schema = synthetic::wide_schema(tables);
     let write = |name: &str, text: &str| {
         std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))
