@@ -21,7 +21,7 @@ use schema_bench::{drizzle, synthetic};
 use crate::measure::{self, Job, Outcome};
 
 /// A cell's warm-up is skipped when the previous size took this long.
-const WARM_UP_LIMIT: f64 = 5.0;
+const WARM_UP_LIMIT: f64 = 2.0;
 /// A cell stops adding runs once its runs took this long in total.
 const CELL_BUDGET: f64 = 60.0;
 
