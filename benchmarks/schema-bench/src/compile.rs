@@ -57,6 +57,75 @@ pub struct Expansion {
 pub struct Report {
     pub checks: Vec<CheckPair>,
     pub expansions: Vec<Expansion>,
+    /// What each part of the synthetic crate's expansion costs: the
+    /// expansion written as source with parts left out, full check, CPU
+    /// seconds; (what is kept, median CPU).
+    pub parts: Vec<(&'static str, f64)>,
+}
+
+/// The parts of an expansion, in the order they are added back.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    /// The user's items, `PgEnum` impls and everything else.
+    Base,
+    /// `impl T { pub const id: Column<T, …> … }`.
+    Accessors,
+    /// `impl Table for T` (the model constant).
+    TableImpl,
+    /// `impl RowValues for T`.
+    RowValues,
+    /// `const _: () = …` checks, and the row-decoding macro call.
+    Checks,
+}
+
+const PARTS: [(Part, &str); 5] = [
+    (Part::Base, "structs and enums with their `PgEnum` impls"),
+    (
+        Part::Accessors,
+        "+ column accessors (`impl T { pub const id: Column<T, i64> … }`)",
+    ),
+    (
+        Part::TableImpl,
+        "+ `impl Table` (the `TABLE` model constant, `ENUMS`)",
+    ),
+    (Part::RowValues, "+ `impl RowValues` (insert values)"),
+    (
+        Part::Checks,
+        "+ the const checks (`check_reference`, `is_key_of`, `has_label`) and `impl_from_row!`",
+    ),
+];
+
+fn part_of(item: &syn::Item) -> Part {
+    let last = |path: &syn::Path| path.segments.last().map(|s| s.ident.to_string());
+    match item {
+        syn::Item::Impl(i) => match &i.trait_ {
+            Some((_, path, _)) => match last(path).as_deref() {
+                Some("Table") => Part::TableImpl,
+                Some("RowValues") => Part::RowValues,
+                _ => Part::Base,
+            },
+            None if i
+                .items
+                .iter()
+                .any(|it| matches!(it, syn::ImplItem::Const(_))) =>
+            {
+                Part::Accessors
+            }
+            None => Part::Base,
+        },
+        syn::Item::Const(c) if c.ident == "_" => Part::Checks,
+        syn::Item::Macro(m) if last(&m.mac.path).as_deref() == Some("impl_from_row") => {
+            Part::Checks
+        }
+        _ => Part::Base,
+    }
+}
+
+/// The expanded file keeping only the parts up to `upto`.
+fn keep_parts(expanded: &str, upto: Part) -> Result<String, String> {
+    let mut file = syn::parse_file(expanded).map_err(|e| e.to_string())?;
+    file.items.retain(|item| part_of(item) <= upto);
+    Ok(prettyplease::unparse(&file))
 }
 
 /// A crate's files: relative path → text.
@@ -294,13 +363,14 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
     std::fs::write(
         root.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"examples_expanded\", \"synthetic_table\", \"synthetic_plain\", \"synthetic_expanded\"]\n",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"examples_expanded\", \"synthetic_table\", \"synthetic_plain\", \"synthetic_expanded\", \"synthetic_parts\"]\n",
     )
     .map_err(|e| e.to_string())?;
     // The repository's lock file: the same dependency versions.
     let _ = std::fs::copy(repo.join("Cargo.lock"), root.join("Cargo.lock"));
 
     let mut expansions = Vec::new();
+    let mut synthetic_expanded = None;
     for (name, files) in [
         ("examples", example_files(repo)?),
         ("synthetic", synthetic_files()),
@@ -324,6 +394,10 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
             expanded.push((path.clone(), expand_file(text, &mut expansion)?));
         }
         write_crate(&root, &format!("{name}_expanded"), repo, &expanded)?;
+        if name == "synthetic" {
+            write_crate(&root, "synthetic_parts", repo, &expanded)?;
+            synthetic_expanded = expanded.first().map(|(_, text)| text.clone());
+        }
         expansions.push(expansion);
     }
 
@@ -381,5 +455,25 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
         });
         eprintln!("compile cost: {name} done");
     }
-    Ok(Report { checks, expansions })
+    // The synthetic expansion, part by part (full check, CPU time).
+    let mut parts = Vec::new();
+    if let Some(expanded) = synthetic_expanded {
+        eprintln!("compile cost: the expansion part by part");
+        let lib = root.join("synthetic_parts/src/lib.rs");
+        for (part, label) in PARTS {
+            std::fs::write(&lib, keep_parts(&expanded, part)?).map_err(|e| e.to_string())?;
+            cargo_check(&root, target, "synthetic_parts", false)?;
+            let mut cpu = Vec::new();
+            for _ in 0..RUNS {
+                touch(&root.join("synthetic_parts/src"))?;
+                cpu.push(cargo_check(&root, target, "synthetic_parts", false)?.1);
+            }
+            parts.push((label, median(&cpu).unwrap_or(f64::NAN)));
+        }
+    }
+    Ok(Report {
+        checks,
+        expansions,
+        parts,
+    })
 }

@@ -45,7 +45,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const USAGE: &str = "usage: schema-bench [--database-url URL] [--cli PATH] [--node PATH] [--node-dir DIR] [--psql PATH]
                     [--sizes 10,100,1000] [--ours-sizes 10000] [--micro-sizes 1000,10000] [--cap SECONDS]
                     [--only whole,compile,micro] [--work DIR] [--compile-target DIR] [--out BENCHMARKS.md]
-                    [--command TEXT]";
+                    [--command TEXT]
+       schema-bench --write-project TABLES DIR [--node-dir DIR]   (a project to profile by hand)";
 
 struct Options {
     database_url: Option<String>,
@@ -62,6 +63,7 @@ struct Options {
     compile_target: Option<PathBuf>,
     out: Option<PathBuf>,
     command: String,
+    write_project: Option<(usize, PathBuf)>,
 }
 
 fn sizes(text: &str) -> Result<Vec<usize>, String> {
@@ -96,9 +98,19 @@ fn parse_args() -> Result<Options, String> {
         compile_target: None,
         out: None,
         command: "scripts/bench.sh".to_owned(),
+        write_project: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--write-project" {
+            let tables = args.next().and_then(|n| n.parse().ok());
+            let dir = args.next();
+            let (Some(tables), Some(dir)) = (tables, dir) else {
+                return Err(format!("--write-project TABLES DIR\n{USAGE}"));
+            };
+            options.write_project = Some((tables, dir.into()));
+            continue;
+        }
         if flag == "-h" || flag == "--help" {
             return Err(USAGE.to_owned());
         }
@@ -219,6 +231,12 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &Options) -> Result<(), String> {
+    if let Some((tables, dir)) = &options.write_project {
+        let node_dir = options.node_dir.clone().unwrap_or_default();
+        whole::write_project_to(dir, &node_dir.join("node_modules"), *tables)?;
+        eprintln!("wrote a project of {tables} tables to {}", dir.display());
+        return Ok(());
+    }
     let started = Instant::now();
     let started_utc = first_line("date", &["-u", "+%Y-%m-%d %H:%M"]);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))

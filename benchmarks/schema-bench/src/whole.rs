@@ -21,7 +21,7 @@ use schema_bench::{drizzle, synthetic};
 use crate::measure::{self, Job, Outcome};
 
 /// A cell's warm-up is skipped when the previous size took this long.
-const WARM_UP_LIMIT: f64 = 5.0;
+const WARM_UP_LIMIT: f64 = 2.0;
 /// A cell stops adding runs once its runs took this long in total.
 const CELL_BUDGET: f64 = 60.0;
 
@@ -247,8 +247,15 @@ pub fn command_lines() -> Vec<(Task, &'static str, &'static str)> {
 /// cached `node_modules`.
 fn write_project(setup: &Setup, tables: usize) -> Result<PathBuf, String> {
     let dir = setup.work.join(format!("project-{tables}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write_project_to(&dir, &setup.node_modules, tables)?;
+    Ok(dir)
+}
+
+/// Writes a benchmark project of `tables` tables into `dir` (replacing it),
+/// `node_modules` linked to the given folder.
+pub fn write_project_to(dir: &Path, node_modules: &Path, tables: usize) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let schema = synthetic::wide_schema(tables);
     let write = |name: &str, text: &str| {
         std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))
@@ -276,9 +283,9 @@ fn write_project(setup: &Setup, tables: usize) -> Result<PathBuf, String> {
         "drizzle.pull.config.ts",
         &drizzle::config("./schema.ts", "./pulled", &schema.namespaces),
     )?;
-    std::os::unix::fs::symlink(&setup.node_modules, dir.join("node_modules"))
+    std::os::unix::fs::symlink(node_modules, dir.join("node_modules"))
         .map_err(|e| format!("linking node_modules: {e}"))?;
-    Ok(dir)
+    Ok(())
 }
 
 fn count_entries(dir: &Path, suffix: &str) -> usize {
