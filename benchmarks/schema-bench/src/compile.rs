@@ -72,8 +72,9 @@ enum Part {
     Accessors,
     /// `impl Table for T` (the model constant).
     TableImpl,
-    /// `impl RowValues for T`.
-    RowValues,
+    /// Inserts: `impl Insertable<T>` for `T` and `NewT`, `NewT`'s
+    /// methods, `Default` guard and `From` conversion.
+    Inserts,
     /// `const _: () = …` checks, and the row-decoding macro call.
     Checks,
 }
@@ -88,7 +89,10 @@ const PARTS: [(Part, &str); 5] = [
         Part::TableImpl,
         "+ `impl Table` (the `TABLE` model constant, `ENUMS`)",
     ),
-    (Part::RowValues, "+ `impl RowValues` (insert values)"),
+    (
+        Part::Inserts,
+        "+ inserts (`impl Insertable` for `T` and `NewT`, `NewT::with`, its `Default` guard and `From`)",
+    ),
     (
         Part::Checks,
         "+ the const checks (`check_reference`, `is_key_of`, `has_label`) and `impl_from_row!`",
@@ -101,7 +105,7 @@ fn part_of(item: &syn::Item) -> Part {
         syn::Item::Impl(i) => match &i.trait_ {
             Some((_, path, _)) => match last(path).as_deref() {
                 Some("Table") => Part::TableImpl,
-                Some("RowValues") => Part::RowValues,
+                Some("Insertable" | "Default" | "From") => Part::Inserts,
                 _ => Part::Base,
             },
             None if i
@@ -110,6 +114,14 @@ fn part_of(item: &syn::Item) -> Part {
                 .any(|it| matches!(it, syn::ImplItem::Const(_))) =>
             {
                 Part::Accessors
+            }
+            // `impl NewT { fn with … }`, which needs `Insertable`.
+            None if i
+                .items
+                .iter()
+                .any(|it| matches!(it, syn::ImplItem::Fn(_))) =>
+            {
+                Part::Inserts
             }
             None => Part::Base,
         },
