@@ -116,13 +116,7 @@ fn part_of(item: &syn::Item) -> Part {
                 Part::Accessors
             }
             // `impl NewT { fn with … }`, which needs `Insertable`.
-            None if i
-                .items
-                .iter()
-                .any(|it| matches!(it, syn::ImplItem::Fn(_))) =>
-            {
-                Part::Inserts
-            }
+            None if i.items.iter().any(|it| matches!(it, syn::ImplItem::Fn(_))) => Part::Inserts,
             None => Part::Base,
         },
         syn::Item::Const(c) if c.ident == "_" => Part::Checks,
