@@ -92,19 +92,6 @@ impl StdError for DecodeError {
 
 type BoxError = Box<dyn StdError + Sync + Send>;
 
-/// Decodes column `index` of a row whose columns are not known in advance
-/// (a raw statement's), naming the column as the server does.
-pub(crate) fn decode_at<T: for<'a> FromSql<'a>>(row: &Row, index: usize) -> Result<T, DecodeError> {
-    row.try_get(index).map_err(|source| DecodeError {
-        column: row.columns().get(index).map_or_else(
-            || format!("#{index} (the row has {} columns)", row.len()),
-            |c| c.name().to_owned(),
-        ),
-        rust_type: std::any::type_name::<T>(),
-        source,
-    })
-}
-
 /// `core::option::Option<alloc::string::String>` → `Option<String>`.
 fn short_type_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -170,10 +157,10 @@ pub mod __private {
     /// column in the error.
     pub fn decode_value<'a, T: FromSql<'a>>(row: &'a Row, index: usize) -> Result<T, DecodeError> {
         row.try_get(index).map_err(|source| DecodeError {
-            column: row
-                .columns()
-                .get(index)
-                .map_or_else(|| format!("#{index}"), |c| c.name().to_owned()),
+            column: row.columns().get(index).map_or_else(
+                || format!("#{index} (the row has {} columns)", row.len()),
+                |c| c.name().to_owned(),
+            ),
             rust_type: std::any::type_name::<T>(),
             source,
         })

@@ -85,65 +85,43 @@ impl<E: Executor + ?Sized> Executor for &E {
     }
 }
 
-impl Executor for Client {
-    fn prepare_cached(&self, sql: &str) -> impl Future<Output = Result<Statement, Error>> + Send {
-        self.prepare(sql)
-    }
+/// A tokio-postgres `Client` or `Transaction`: each call prepares its SQL
+/// (no cache; see [`CachedClient`]).
+macro_rules! executor_without_cache {
+    ($($ty:ty),*) => {$(
+        impl Executor for $ty {
+            fn prepare_cached(&self, sql: &str) -> impl Future<Output = Result<Statement, Error>> + Send {
+                self.prepare(sql)
+            }
 
-    fn query_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send {
-        self.query(statement, params)
-    }
+            fn query_prepared(
+                &self,
+                statement: &Statement,
+                params: &[&(dyn ToSql + Sync)],
+            ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send {
+                self.query(statement, params)
+            }
 
-    fn execute_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<u64, Error>> + Send {
-        self.execute(statement, params)
-    }
+            fn execute_prepared(
+                &self,
+                statement: &Statement,
+                params: &[&(dyn ToSql + Sync)],
+            ) -> impl Future<Output = Result<u64, Error>> + Send {
+                self.execute(statement, params)
+            }
 
-    fn stream_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
-        self.query_raw(statement, params.iter().copied())
-    }
+            fn stream_prepared(
+                &self,
+                statement: &Statement,
+                params: &[&(dyn ToSql + Sync)],
+            ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
+                self.query_raw(statement, params.iter().copied())
+            }
+        }
+    )*};
 }
 
-impl Executor for Transaction<'_> {
-    fn prepare_cached(&self, sql: &str) -> impl Future<Output = Result<Statement, Error>> + Send {
-        self.prepare(sql)
-    }
-
-    fn query_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<Vec<Row>, Error>> + Send {
-        self.query(statement, params)
-    }
-
-    fn execute_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<u64, Error>> + Send {
-        self.execute(statement, params)
-    }
-
-    fn stream_prepared(
-        &self,
-        statement: &Statement,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> impl Future<Output = Result<tokio_postgres::RowStream, Error>> + Send {
-        self.query_raw(statement, params.iter().copied())
-    }
-}
+executor_without_cache!(Client, Transaction<'_>);
 
 /// FxHash (rustc's hasher): the cache's keys are SQL texts this program
 /// rendered, never attacker-chosen, and hashing a 500-byte text with it
@@ -279,11 +257,7 @@ impl CachedClient<Client> {
     where
         E: From<QueryError>,
     {
-        let tx = self
-            .begin()
-            .await
-            .map_err(|source| QueryError::postgres("BEGIN", source))?;
-        finish(work(&tx).await, tx.transaction).await
+        Begin::run_transaction(self, work).await
     }
 
     /// Starts a transaction that shares this connection's cache; finish it
@@ -808,20 +782,4 @@ where
     T: 'c,
 {
     db.run_transaction(work)
-}
-
-/// Commits on `Ok`, rolls back on `Err` (see [`transaction`]).
-async fn finish<T, E: From<QueryError>>(result: Result<T, E>, tx: Transaction<'_>) -> Result<T, E> {
-    match result {
-        Ok(value) => {
-            tx.commit()
-                .await
-                .map_err(|source| QueryError::postgres("COMMIT", source))?;
-            Ok(value)
-        }
-        Err(error) => {
-            let _ = tx.rollback().await;
-            Err(error)
-        }
-    }
 }

@@ -92,7 +92,7 @@ mod exec {
         ($(($($t:ident $i:tt),+))*) => {$(
             impl<$($t: for<'a> FromSql<'a>),+> FromRawRow for ($($t,)+) {
                 fn from_raw_row(row: &Row) -> Result<Self, DecodeError> {
-                    Ok(($(crate::pg::decode_at::<$t>(row, $i)?,)+))
+                    Ok(($(crate::pg::__private::decode_value::<$t>(row, $i)?,)+))
                 }
             }
         )*};
