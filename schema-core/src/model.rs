@@ -565,4 +565,16 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// Whether `columns` are exactly the primary key or a unique constraint
+    /// of this table, in any order (what a foreign key may reference, short
+    /// of a plain unique index).
+    pub fn is_key_constraint(&self, columns: &[Str]) -> bool {
+        let same =
+            |key: &[Str]| key.len() == columns.len() && key.iter().all(|c| columns.contains(c));
+        self.primary_key
+            .as_ref()
+            .is_some_and(|pk| same(&pk.columns))
+            || self.uniques.iter().any(|u| same(&u.columns))
+    }
 }

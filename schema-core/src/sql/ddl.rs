@@ -138,9 +138,6 @@ pub fn creation_order<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
 /// with a query of its own; a key created with its table is not checked
 /// (there are no rows), which makes creating many tables much faster.
 pub fn split_foreign_keys(tables: &[&Table]) -> Vec<(Vec<ForeignKey>, Vec<ForeignKey>)> {
-    let same = |a: &[crate::model::Str], b: &[crate::model::Str]| {
-        a.len() == b.len() && a.iter().all(|c| b.contains(c))
-    };
     let mut created: std::collections::HashMap<(&str, &str), &Table> =
         std::collections::HashMap::with_capacity(tables.len());
     let mut split = Vec::with_capacity(tables.len());
@@ -149,16 +146,7 @@ pub fn split_foreign_keys(tables: &[&Table]) -> Vec<(Vec<ForeignKey>, Vec<Foreig
         let (inline, after) = table.foreign_keys.iter().cloned().partition(|fk| {
             created
                 .get(&(&*fk.references_schema, &*fk.references_table))
-                .is_some_and(|target| {
-                    target
-                        .primary_key
-                        .as_ref()
-                        .is_some_and(|pk| same(&pk.columns, &fk.references_columns))
-                        || target
-                            .uniques
-                            .iter()
-                            .any(|u| same(&u.columns, &fk.references_columns))
-                })
+                .is_some_and(|target| target.is_key_constraint(&fk.references_columns))
         });
         split.push((inline, after));
     }

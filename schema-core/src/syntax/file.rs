@@ -785,13 +785,7 @@ fn type_ident(ty: &syn::Type) -> String {
 /// plain unique index) of `table`, in any order.
 fn is_key_of(table: &model::Table, columns: &[Cow<'static, str>]) -> bool {
     let wanted: BTreeSet<&str> = columns.iter().map(|c| &**c).collect();
-    let same =
-        |cols: &[Cow<'static, str>]| cols.iter().map(|c| &**c).collect::<BTreeSet<_>>() == wanted;
-    table
-        .primary_key
-        .as_ref()
-        .is_some_and(|pk| same(&pk.columns))
-        || table.uniques.iter().any(|u| same(&u.columns))
+    table.is_key_constraint(columns)
         || table.indexes.iter().any(|i| {
             i.unique
                 && i.predicate.is_none()
