@@ -17,7 +17,8 @@ pub use crate::model::{
 pub use crate::query::insert::RequiredColumnsMustBeSet;
 pub use crate::query::{__param as param, ColumnOf, Insertable, IntoValue, Value, Values};
 pub use crate::table::{
-    __check_reference as check_reference, __has_label as has_label, __is_key_of as is_key_of,
+    __ModelCell as ModelCell, __check_reference as check_reference, __has_label as has_label,
+    __is_key_of as is_key_of,
 };
 pub use crate::{Column, Null, PgEnum, Table};
 pub use std::boxed::Box;

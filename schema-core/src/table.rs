@@ -1,6 +1,7 @@
 //! The runtime face of `#[table]` and `#[pg_enum]`: the traits the macros
-//! implement and the typed column accessor. Everything here is plain data so
-//! a table's whole model is a constant, built at compile time.
+//! implement and the typed column accessor. A table's model is decoded on
+//! first use from a compact description the macro writes (one string and
+//! the names it takes from other types); an enum's model is constant data.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,11 +19,20 @@ pub trait Table: Sized + 'static {
     const SCHEMA: &'static str;
     /// The table's name.
     const NAME: &'static str;
-    /// The table's full model: columns, keys, constraints, indexes.
-    const TABLE: &'static model::Table;
     /// The PostgreSQL enum types the table's columns use, for
     /// [`crate::SchemaBuilder`] to include alongside the table.
     const ENUMS: &'static [&'static model::Enum];
+    /// The column sets a foreign key may reference (primary key, unique
+    /// constraints, plain unique indexes), for the compile-time check of
+    /// `references(…)`; `None` when the table's definition did not compile.
+    #[doc(hidden)]
+    const __KEYS: Option<&'static [&'static [&'static str]]>;
+
+    /// The table's full model: columns, keys, constraints, indexes. Built on
+    /// first use from the compact description `#[table]` generates (a model
+    /// written out as constant data made every table cost several times
+    /// its struct to compile).
+    fn model() -> &'static model::Table;
 
     /// `SELECT` whole rows of this table (see [`crate::query`]).
     fn select() -> crate::query::Select<Self> {
@@ -128,7 +138,7 @@ impl<T, V, N> Column<T, V, N> {
 impl<T: Table, V, N> Column<T, V, N> {
     /// The column's model.
     pub fn model(self) -> &'static model::Column {
-        &T::TABLE.columns[self.index]
+        &T::model().columns[self.index]
     }
 }
 
@@ -191,8 +201,8 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// The text of a model string in a constant context (macro-built models
-/// only hold borrowed strings).
+/// The text of a model string in a constant context (macro-built enum
+/// models only hold borrowed strings).
 const fn borrowed(s: &model::Str) -> &str {
     match s {
         std::borrow::Cow::Borrowed(s) => s,
@@ -208,7 +218,7 @@ const fn borrowed_list<T: Clone>(list: &model::List<T>) -> &[T] {
 }
 
 /// Whether `key` holds exactly the names in `columns`, in any order.
-const fn same_columns(key: &[model::Str], columns: &[&str]) -> bool {
+const fn same_columns(key: &[&str], columns: &[&str]) -> bool {
     if key.len() != columns.len() {
         return false;
     }
@@ -217,7 +227,7 @@ const fn same_columns(key: &[model::Str], columns: &[&str]) -> bool {
         let mut found = false;
         let mut j = 0;
         while j < key.len() {
-            if str_eq(borrowed(&key[j]), columns[i]) {
+            if str_eq(key[j], columns[i]) {
                 found = true;
             }
             j += 1;
@@ -230,60 +240,20 @@ const fn same_columns(key: &[model::Str], columns: &[&str]) -> bool {
     true
 }
 
-/// Whether `columns` are the primary key or a unique constraint of `table`
-/// (a foreign key must reference one, or PostgreSQL rejects it). Evaluated
-/// at compile time for every `references(…)`.
+/// Whether `columns` are one of a table's `keys` ([`Table::__KEYS`]: a
+/// foreign key must reference one, or PostgreSQL rejects it). Evaluated at
+/// compile time for every `references(…)`.
 #[doc(hidden)]
-pub const fn __is_key_of(table: &model::Table, columns: &[&str]) -> bool {
-    // A table whose own definition failed to compile gets an empty model:
-    // its errors are reported there, not again here.
-    if borrowed_list(&table.columns).is_empty() {
+pub const fn __is_key_of(keys: Option<&[&[&str]]>, columns: &[&str]) -> bool {
+    // A table whose own definition failed to compile has no keys: its
+    // errors are reported there, not again here.
+    let Some(keys) = keys else {
         return true;
-    }
-    if let Some(pk) = &table.primary_key {
-        if same_columns(borrowed_list(&pk.columns), columns) {
-            return true;
-        }
-    }
-    let uniques = borrowed_list(&table.uniques);
+    };
     let mut i = 0;
-    while i < uniques.len() {
-        if same_columns(borrowed_list(&uniques[i].columns), columns) {
+    while i < keys.len() {
+        if same_columns(keys[i], columns) {
             return true;
-        }
-        i += 1;
-    }
-    let indexes = borrowed_list(&table.indexes);
-    let mut i = 0;
-    while i < indexes.len() {
-        let index = &indexes[i];
-        let keys = borrowed_list(&index.keys);
-        if index.unique && index.predicate.is_none() && keys.len() == columns.len() {
-            let mut all = true;
-            let mut k = 0;
-            while k < keys.len() {
-                let matched = match &keys[k].target {
-                    model::IndexTarget::Column(name) => {
-                        let mut m = false;
-                        let mut c = 0;
-                        while c < columns.len() {
-                            if str_eq(borrowed(name), columns[c]) {
-                                m = true;
-                            }
-                            c += 1;
-                        }
-                        m
-                    }
-                    model::IndexTarget::Expression(_) => false,
-                };
-                if !matched {
-                    all = false;
-                }
-                k += 1;
-            }
-            if all {
-                return true;
-            }
         }
         i += 1;
     }
@@ -305,6 +275,70 @@ pub const fn __has_label(enum_type: &model::Enum, label: &str) -> bool {
     false
 }
 
+/// A foreign key's target as generated code names it: the referenced
+/// table's namespace and name, and the referenced columns.
+#[doc(hidden)]
+pub type __Reference<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+/// Where a `#[table]` struct keeps its model: a `static` in the generated
+/// [`Table::model`], filled on first use.
+#[doc(hidden)]
+pub struct __ModelCell(std::sync::OnceLock<model::Table>);
+
+impl __ModelCell {
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        __ModelCell(std::sync::OnceLock::new())
+    }
+
+    /// The model, decoded the first time from `description` (the model as
+    /// JSON, with its foreign keys' targets and its enum columns' types
+    /// left blank: they are names of other Rust types, known to the
+    /// compiler, not to the macro). `references` gives the foreign keys'
+    /// targets in order, `enum_types` the enum columns' types as (column
+    /// index, namespace, name).
+    pub fn get(
+        &'static self,
+        description: &str,
+        references: &[__Reference<'_>],
+        enum_types: &[(usize, &str, &str)],
+    ) -> &'static model::Table {
+        self.0
+            .get_or_init(|| decode_model(description, references, enum_types))
+    }
+}
+
+fn decode_model(
+    description: &str,
+    references: &[__Reference<'_>],
+    enum_types: &[(usize, &str, &str)],
+) -> model::Table {
+    let mut table: model::Table = serde_json::from_str(description).unwrap_or_else(|error| {
+        panic!("a `#[table]` model does not decode ({error}): schema-macros and schema-core come from different versions")
+    });
+    let owned = |s: &str| model::Str::Owned(s.to_owned());
+    let foreign_keys = table.foreign_keys.to_mut();
+    assert_eq!(
+        foreign_keys.len(),
+        references.len(),
+        "`{}`: one target per foreign key",
+        table.name
+    );
+    for (key, &(schema, name, columns)) in foreign_keys.iter_mut().zip(references) {
+        key.references_schema = owned(schema);
+        key.references_table = owned(name);
+        key.references_columns = columns.iter().map(|c| owned(c)).collect();
+    }
+    let columns = table.columns.to_mut();
+    for &(index, schema, name) in enum_types {
+        columns[index].sql_type = model::SqlType::Enum {
+            schema: owned(schema),
+            name: owned(name),
+        };
+    }
+    table
+}
+
 /// Collects `#[table]` types into a [`model::Schema`], with the enum types
 /// and namespaces they use.
 #[derive(Debug, Default)]
@@ -323,7 +357,7 @@ impl SchemaBuilder {
 
     /// Adds the table `T` and the enum types its columns use.
     pub fn table<T: Table>(mut self) -> Self {
-        self.add_table(T::TABLE, T::ENUMS);
+        self.add_table(T::model(), T::ENUMS);
         self
     }
 

@@ -8,10 +8,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use schema_core::model::{
-    Check, Column, DefaultValue, Identity, Index, IndexKey, IndexTarget, Literal, NullsOrder,
-    PrimaryKey, ReferentialAction, SqlType, Unique,
-};
+use schema_core::model::{Column, DefaultValue, ForeignKey, IndexTarget, Literal, SqlType};
 use schema_core::syntax::{self, EnumDef, TableDef};
 use syn::spanned::Spanned as _;
 
@@ -118,13 +115,22 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
             #vis const #name: #krate::Column<#ident, #ty #nullability> = #krate::Column::__new(#i, #sql);
         })
     });
-    let g = Gen { krate: &krate };
     let (schema, name) = (
         schema_core::model::DEFAULT_SCHEMA,
         syntax::snake_case(&ident.to_string()),
     );
-    let (schema_cow, name_cow, none, empty) =
-        (g.str(schema), g.str(&name), g.opt_str(None), g.list([]));
+    let model = schema_core::model::Table {
+        schema: schema.into(),
+        name: name.clone().into(),
+        columns: Vec::new().into(),
+        primary_key: None,
+        uniques: Vec::new().into(),
+        foreign_keys: Vec::new().into(),
+        checks: Vec::new().into(),
+        indexes: Vec::new().into(),
+        renamed_from: None,
+    };
+    let description = serde_json::to_string(&model).expect("a model serializes to JSON");
     quote! {
         #[allow(non_upper_case_globals, dead_code, unused_qualifications)]
         impl #ident { #(#consts)* }
@@ -133,18 +139,14 @@ fn fallback_accessors(item: &syn::ItemStruct) -> TokenStream {
         impl #krate::Table for #ident {
             const SCHEMA: &'static str = #schema;
             const NAME: &'static str = #name;
-            const TABLE: &'static #krate::__private::TableModel = &#krate::__private::TableModel {
-                schema: #schema_cow,
-                name: #name_cow,
-                columns: #empty,
-                primary_key: #none,
-                uniques: #empty,
-                foreign_keys: #empty,
-                checks: #empty,
-                indexes: #empty,
-                renamed_from: #none,
-            };
             const ENUMS: &'static [&'static #krate::__private::Enum] = &[];
+            const __KEYS: #krate::__private::Option<&'static [&'static [&'static str]]> =
+                #krate::__private::None;
+
+            fn model() -> &'static #krate::__private::TableModel {
+                static MODEL: #krate::__private::ModelCell = #krate::__private::ModelCell::new();
+                MODEL.get(#description, &[], &[])
+            }
         }
     }
 }
@@ -220,244 +222,10 @@ impl Gen<'_> {
     fn str_list<'s>(&self, items: impl IntoIterator<Item = &'s str>) -> TokenStream {
         self.list(items.into_iter().map(|s| self.str(s)))
     }
-
-    fn opt<T>(&self, value: Option<T>, f: impl FnOnce(T) -> TokenStream) -> TokenStream {
-        let krate = self.krate;
-        match value {
-            Some(value) => {
-                let value = f(value);
-                quote!(#krate::__private::Some(#value))
-            }
-            None => quote!(#krate::__private::None),
-        }
-    }
-
-    fn sql_type(&self, ty: &SqlType, enum_type: Option<&syn::Type>) -> TokenStream {
-        let krate = self.krate;
-        let p = quote!(#krate::__private::SqlType);
-        let opt_u = |v: Option<u32>| self.opt(v, |v| quote!(#v));
-        match ty {
-            SqlType::SmallInt => quote!(#p::SmallInt),
-            SqlType::Integer => quote!(#p::Integer),
-            SqlType::BigInt => quote!(#p::BigInt),
-            SqlType::SmallSerial => quote!(#p::SmallSerial),
-            SqlType::Serial => quote!(#p::Serial),
-            SqlType::BigSerial => quote!(#p::BigSerial),
-            SqlType::Real => quote!(#p::Real),
-            SqlType::DoublePrecision => quote!(#p::DoublePrecision),
-            SqlType::Numeric { precision, scale } => {
-                let precision = self.opt(*precision, |v| quote!(#v));
-                let scale = self.opt(*scale, |v| quote!(#v));
-                quote!(#p::Numeric { precision: #precision, scale: #scale })
-            }
-            SqlType::Boolean => quote!(#p::Boolean),
-            SqlType::Text => quote!(#p::Text),
-            SqlType::Varchar { length } => {
-                let length = opt_u(*length);
-                quote!(#p::Varchar { length: #length })
-            }
-            SqlType::Char { length } => {
-                let length = opt_u(*length);
-                quote!(#p::Char { length: #length })
-            }
-            SqlType::Bytea => quote!(#p::Bytea),
-            SqlType::Uuid => quote!(#p::Uuid),
-            SqlType::Json => quote!(#p::Json),
-            SqlType::Jsonb => quote!(#p::Jsonb),
-            SqlType::Date => quote!(#p::Date),
-            SqlType::Time {
-                precision,
-                with_time_zone,
-            } => {
-                let precision = self.opt(*precision, |v| quote!(#v));
-                quote!(#p::Time { precision: #precision, with_time_zone: #with_time_zone })
-            }
-            SqlType::Timestamp {
-                precision,
-                with_time_zone,
-            } => {
-                let precision = self.opt(*precision, |v| quote!(#v));
-                quote!(#p::Timestamp { precision: #precision, with_time_zone: #with_time_zone })
-            }
-            SqlType::Interval => quote!(#p::Interval),
-            SqlType::Inet => quote!(#p::Inet),
-            SqlType::Cidr => quote!(#p::Cidr),
-            SqlType::MacAddr => quote!(#p::MacAddr),
-            SqlType::Enum { schema, name } => match enum_type {
-                Some(rust) => {
-                    // Spanned on the field's type: an unknown type fails here,
-                    // with `PgEnum`'s on_unimplemented message.
-                    let span = rust.span();
-                    let schema = quote_spanned!(span=> <#rust as #krate::PgEnum>::SCHEMA);
-                    let name = quote_spanned!(span=> <#rust as #krate::PgEnum>::NAME);
-                    quote!(#p::Enum {
-                        schema: #krate::__private::Cow::Borrowed(#schema),
-                        name: #krate::__private::Cow::Borrowed(#name),
-                    })
-                }
-                None => {
-                    let (schema, name) = (self.str(schema), self.str(name));
-                    quote!(#p::Enum { schema: #schema, name: #name })
-                }
-            },
-            SqlType::Other { name } => {
-                let name = self.str(name);
-                quote!(#p::Other { name: #name })
-            }
-        }
-    }
-
-    fn column(&self, column: &Column, enum_type: Option<&syn::Type>) -> TokenStream {
-        let krate = self.krate;
-        let name = self.str(&column.name);
-        let sql_type = self.sql_type(&column.sql_type, enum_type);
-        let array_dims = column.array_dims;
-        let nullable = column.nullable;
-        let default = self.opt(column.default.as_ref(), |d| self.default(d));
-        let identity = self.opt(column.identity.as_ref(), |i| self.identity(i));
-        let generated = self.opt_str(column.generated.as_deref());
-        let renamed_from = self.opt_str(column.renamed_from.as_deref());
-        quote!(#krate::__private::ColumnModel {
-            name: #name,
-            sql_type: #sql_type,
-            array_dims: #array_dims,
-            nullable: #nullable,
-            default: #default,
-            identity: #identity,
-            generated: #generated,
-            renamed_from: #renamed_from,
-        })
-    }
-
-    fn default(&self, default: &DefaultValue) -> TokenStream {
-        let krate = self.krate;
-        match default {
-            DefaultValue::Sql(sql) => {
-                let sql = self.str(sql);
-                quote!(#krate::__private::DefaultValue::Sql(#sql))
-            }
-            DefaultValue::Literal(literal) => {
-                let literal = match literal {
-                    Literal::Bool(b) => quote!(#krate::__private::Literal::Bool(#b)),
-                    Literal::Number(n) => {
-                        let n = self.str(n);
-                        quote!(#krate::__private::Literal::Number(#n))
-                    }
-                    Literal::String(s) => {
-                        let s = self.str(s);
-                        quote!(#krate::__private::Literal::String(#s))
-                    }
-                };
-                quote!(#krate::__private::DefaultValue::Literal(#literal))
-            }
-        }
-    }
-
-    fn identity(&self, identity: &Identity) -> TokenStream {
-        let krate = self.krate;
-        let always = identity.always;
-        let cycle = identity.cycle;
-        let num = |v: Option<i64>| self.opt(v, |v| quote!(#v));
-        let (start, increment, min_value, max_value, cache) = (
-            num(identity.start),
-            num(identity.increment),
-            num(identity.min_value),
-            num(identity.max_value),
-            num(identity.cache),
-        );
-        quote!(#krate::__private::Identity {
-            always: #always,
-            start: #start,
-            increment: #increment,
-            min_value: #min_value,
-            max_value: #max_value,
-            cache: #cache,
-            cycle: #cycle,
-        })
-    }
-
-    fn primary_key(&self, pk: &PrimaryKey) -> TokenStream {
-        let krate = self.krate;
-        let name = self.str(&pk.name);
-        let columns = self.str_list(pk.columns.iter().map(|c| &**c));
-        quote!(#krate::__private::PrimaryKey { name: #name, columns: #columns })
-    }
-
-    fn unique(&self, unique: &Unique) -> TokenStream {
-        let krate = self.krate;
-        let name = self.str(&unique.name);
-        let columns = self.str_list(unique.columns.iter().map(|c| &**c));
-        let nnd = unique.nulls_not_distinct;
-        quote!(#krate::__private::Unique { name: #name, columns: #columns, nulls_not_distinct: #nnd })
-    }
-
-    fn check(&self, check: &Check) -> TokenStream {
-        let krate = self.krate;
-        let name = self.str(&check.name);
-        let expression = self.str(&check.expression);
-        quote!(#krate::__private::Check { name: #name, expression: #expression })
-    }
-
-    fn index(&self, index: &Index) -> TokenStream {
-        let krate = self.krate;
-        let name = self.str(&index.name);
-        let unique = index.unique;
-        let method = self.str(&index.method);
-        let keys = self.list(index.keys.iter().map(|k| self.index_key(k)));
-        let nnd = index.nulls_not_distinct;
-        let predicate = self.opt_str(index.predicate.as_deref());
-        quote!(#krate::__private::Index {
-            name: #name,
-            unique: #unique,
-            method: #method,
-            keys: #keys,
-            nulls_not_distinct: #nnd,
-            predicate: #predicate,
-        })
-    }
-
-    fn index_key(&self, key: &IndexKey) -> TokenStream {
-        let krate = self.krate;
-        let target = match &key.target {
-            IndexTarget::Column(c) => {
-                let c = self.str(c);
-                quote!(#krate::__private::IndexTarget::Column(#c))
-            }
-            IndexTarget::Expression(e) => {
-                let e = self.str(e);
-                quote!(#krate::__private::IndexTarget::Expression(#e))
-            }
-        };
-        let opclass = self.opt_str(key.opclass.as_deref());
-        let descending = key.descending;
-        let nulls = self.opt(key.nulls, |n| match n {
-            NullsOrder::First => quote!(#krate::__private::NullsOrder::First),
-            NullsOrder::Last => quote!(#krate::__private::NullsOrder::Last),
-        });
-        quote!(#krate::__private::IndexKey {
-            target: #target,
-            opclass: #opclass,
-            descending: #descending,
-            nulls: #nulls,
-        })
-    }
-
-    fn action(&self, action: ReferentialAction) -> TokenStream {
-        let krate = self.krate;
-        let variant = match action {
-            ReferentialAction::NoAction => quote!(NoAction),
-            ReferentialAction::Restrict => quote!(Restrict),
-            ReferentialAction::Cascade => quote!(Cascade),
-            ReferentialAction::SetNull => quote!(SetNull),
-            ReferentialAction::SetDefault => quote!(SetDefault),
-        };
-        quote!(#krate::__private::ReferentialAction::#variant)
-    }
 }
 
 fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     let krate = &def.crate_path;
-    let g = Gen { krate };
     let ident = &def.ident;
     let table = &def.table;
 
@@ -477,30 +245,35 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             }
         });
 
-    let columns = g.list(
-        table
-            .columns
-            .iter()
-            .zip(&def.fields)
-            .map(|(c, f)| g.column(c, f.enum_type.as_ref())),
-    );
-    let primary_key = g.opt(table.primary_key.as_ref(), |pk| g.primary_key(pk));
-    let uniques = g.list(table.uniques.iter().map(|u| g.unique(u)));
-    let checks = g.list(table.checks.iter().map(|c| g.check(c)));
-    let indexes = g.list(table.indexes.iter().map(|i| g.index(i)));
+    // The model as one JSON string, decoded by schema-core on first use; the
+    // names it takes from other types (foreign keys' targets, enum types)
+    // are passed beside it, spanned where the user wrote those types.
+    let mut model = table.clone();
+    model.foreign_keys = def
+        .foreign_keys
+        .iter()
+        .map(|fk| ForeignKey {
+            name: fk.name.clone().into(),
+            columns: fk
+                .fields
+                .iter()
+                .map(|&i| table.columns[i].name.clone())
+                .collect(),
+            references_schema: "".into(),
+            references_table: "".into(),
+            references_columns: Vec::new().into(),
+            on_delete: fk.on_delete,
+            on_update: fk.on_update,
+        })
+        .collect();
+    let description = serde_json::to_string(&model).expect("a model serializes to JSON");
     let mut reference_checks = Vec::new();
-    let foreign_keys = g.list(def.foreign_keys.iter().map(|fk| {
-        let name = g.str(&fk.name);
-        let columns = g.str_list(fk.fields.iter().map(|&i| &*table.columns[i].name));
+    let references = def.foreign_keys.iter().map(|fk| {
         let target = fk.target_type();
         let schema = quote_spanned!(target.span()=> <#target as #krate::Table>::SCHEMA);
         let table_name = quote_spanned!(target.span()=> <#target as #krate::Table>::NAME);
-        let referenced = g.list(
-            fk.references
-                .iter()
-                .map(|path| quote!(#krate::__private::Cow::Borrowed(#path.name()))),
-        );
-        for (&i, path) in fk.fields.iter().zip(&fk.references) {
+        let paths = &fk.references;
+        for (&i, path) in fk.fields.iter().zip(paths) {
             // `check_reference(User::id, Post::user_id)`: the compiler blames
             // the second argument, so it is spanned like the reference
             // (`User` … `id`) to put the error under `User::id`.
@@ -520,32 +293,28 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         }
         // PostgreSQL only accepts a foreign key to the primary key or a
         // unique constraint: checked by const evaluation, under the reference.
-        let span = fk.references[0].span();
-        let paths = &fk.references;
+        let span = paths[0].span();
         reference_checks.push(quote_spanned! {span=>
             #[allow(unused_qualifications)]
             const _: () = ::core::assert!(
-                #krate::__private::is_key_of(<#target as #krate::Table>::TABLE, &[#(#paths.name()),*]),
+                #krate::__private::is_key_of(<#target as #krate::Table>::__KEYS, &[#(#paths.name()),*]),
                 "a foreign key must reference the primary key or a unique constraint of its table: mark the referenced column `primary_key` or `unique`",
             );
         });
-        let on_delete = g.action(fk.on_delete);
-        let on_update = g.action(fk.on_update);
-        quote!(#krate::__private::ForeignKey {
-            name: #name,
-            columns: #columns,
-            references_schema: #krate::__private::Cow::Borrowed(#schema),
-            references_table: #krate::__private::Cow::Borrowed(#table_name),
-            references_columns: #referenced,
-            on_delete: #on_delete,
-            on_update: #on_update,
-        })
-    }));
+        quote!((#schema, #table_name, &[#(#paths.name()),*]))
+    });
+    let references: Vec<TokenStream> = references.collect();
+    let enum_types = def.fields.iter().zip(table.columns.iter()).enumerate().filter_map(|(i, (f, c))| {
+        let ty = f.enum_type.as_ref().filter(|_| matches!(c.sql_type, SqlType::Enum { .. }))?;
+        // Spanned on the field's type: an unknown type fails here, with
+        // `PgEnum`'s on_unimplemented message.
+        Some(quote_spanned!(ty.span()=> (#i, <#ty as #krate::PgEnum>::SCHEMA, <#ty as #krate::PgEnum>::NAME)))
+    });
+    let keys = key_column_sets(table)
+        .into_iter()
+        .map(|key| quote!(&[#(#key),*]));
     let schema_name = &*table.schema;
     let table_name = &*table.name;
-    let schema = g.str(schema_name);
-    let name = g.str(table_name);
-    let renamed_from = g.opt_str(table.renamed_from.as_deref());
 
     let mut seen = std::collections::BTreeSet::new();
     let enums = def.fields.iter().filter_map(|f| {
@@ -590,18 +359,14 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         impl #krate::Table for #ident {
             const SCHEMA: &'static str = #schema_name;
             const NAME: &'static str = #table_name;
-            const TABLE: &'static #krate::__private::TableModel = &#krate::__private::TableModel {
-                schema: #schema,
-                name: #name,
-                columns: #columns,
-                primary_key: #primary_key,
-                uniques: #uniques,
-                foreign_keys: #foreign_keys,
-                checks: #checks,
-                indexes: #indexes,
-                renamed_from: #renamed_from,
-            };
             const ENUMS: &'static [&'static #krate::__private::Enum] = &[#(#enums),*];
+            const __KEYS: #krate::__private::Option<&'static [&'static [&'static str]]> =
+                #krate::__private::Some(&[#(#keys),*]);
+
+            fn model() -> &'static #krate::__private::TableModel {
+                static MODEL: #krate::__private::ModelCell = #krate::__private::ModelCell::new();
+                MODEL.get(#description, &[#(#references),*], &[#(#enum_types),*])
+            }
         }
 
         #(#reference_checks)*
@@ -610,6 +375,34 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
         #insert
     }
+}
+
+/// The column sets of `table` a foreign key may reference: its primary
+/// key, unique constraints and unique indexes on plain columns without a
+/// predicate (what PostgreSQL accepts).
+fn key_column_sets(table: &schema_core::model::Table) -> Vec<Vec<&str>> {
+    fn names(columns: &[schema_core::model::Str]) -> Vec<&str> {
+        columns.iter().map(|c| &**c).collect()
+    }
+    let mut keys: Vec<Vec<&str>> = Vec::new();
+    keys.extend(table.primary_key.iter().map(|pk| names(&pk.columns)));
+    keys.extend(table.uniques.iter().map(|u| names(&u.columns)));
+    for index in table
+        .indexes
+        .iter()
+        .filter(|i| i.unique && i.predicate.is_none())
+    {
+        let columns: Option<Vec<&str>> = index
+            .keys
+            .iter()
+            .map(|k| match &k.target {
+                IndexTarget::Column(name) => Some(&**name),
+                IndexTarget::Expression(_) => None,
+            })
+            .collect();
+        keys.extend(columns);
+    }
+    keys
 }
 
 /// A struct field next to its parsed definition.

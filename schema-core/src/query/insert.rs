@@ -70,7 +70,7 @@ impl<T: Table> Values<T> {
     /// other; a second value for the same column replaces the first).
     pub fn with<C: ColumnOf<T>>(mut self, column: C, value: impl IntoValue<C::Value>) -> Self {
         let name = column.__name();
-        let Some(index) = T::TABLE.columns.iter().position(|c| c.name == name) else {
+        let Some(index) = T::model().columns.iter().position(|c| c.name == name) else {
             // A column accessor of `T` always names a column of `T`.
             return self;
         };
@@ -318,7 +318,7 @@ impl<T: Table, R: Returning> Insert<T, R> {
                 &self.columns
             };
             w.push_sql(" (");
-            w.push_ident_list(columns.iter().map(|&i| &*T::TABLE.columns[i].name));
+            w.push_ident_list(columns.iter().map(|&i| &*T::model().columns[i].name));
             w.push_sql(") VALUES ");
             for (r, row) in self.rows.iter().enumerate() {
                 w.push_sql(if r == 0 { "(" } else { ", (" });

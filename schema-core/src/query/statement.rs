@@ -46,7 +46,7 @@ fn column_list<T: Table>() -> &'static str {
         return list;
     }
     let mut w = SqlWriter::<()>::new();
-    for (i, column) in T::TABLE.columns.iter().enumerate() {
+    for (i, column) in T::model().columns.iter().enumerate() {
         if i > 0 {
             w.push_sql(", ");
         }
@@ -94,7 +94,7 @@ impl TableRef {
         TableRef {
             schema: T::SCHEMA,
             name: T::NAME,
-            model: T::TABLE,
+            model: T::model(),
         }
     }
 

@@ -182,6 +182,6 @@ pub struct Renamed {
 fn the_crate_path_can_be_overridden() {
     assert_eq!(Renamed::NAME, "renamed");
     assert_eq!(Renamed::ENUMS[0].name, "color");
-    assert_eq!(Renamed::TABLE.foreign_keys[0].references_table, "plan");
+    assert_eq!(Renamed::model().foreign_keys[0].references_table, "plan");
     assert_eq!(Color::Red.label(), "red");
 }
