@@ -15,7 +15,7 @@ pub use crate::model::{
     Table as TableModel, Unique,
 };
 pub use crate::query::insert::RequiredColumnsMustBeSet;
-pub use crate::query::{__param as param, ColumnOf, Insertable, IntoValue, Value, Values};
+pub use crate::query::{ColumnOf, Fields, Insertable, IntoValue, Value, Values};
 pub use crate::table::{
     __ModelCell as ModelCell, __check_reference as check_reference, __has_label as has_label,
     __is_key_of as is_key_of,

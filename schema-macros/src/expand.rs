@@ -464,21 +464,36 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     let columns = &def.table.columns;
     let private = quote!(#krate::__private);
 
-    let value_bounds = |fields: &[(usize, &FieldRef<'_>)]| {
-        let mut seen = std::collections::BTreeSet::new();
-        let types: Vec<&syn::Type> = fields
-            .iter()
-            .map(|(_, f)| &f.def.ty)
-            .filter(|ty| seen.insert(ty.to_token_stream().to_string()))
+    // The fields as tuples of at most `FIELDS_PER_TUPLE`: one bound and one
+    // call per tuple rather than per column keeps the impls cheap to check.
+    let tuples = |fields: &[(usize, &FieldRef<'_>)]| -> Vec<(TokenStream, TokenStream)> {
+        let mut chunks: Vec<&[(usize, &FieldRef<'_>)]> = fields
+            .chunks(schema_core::query::FIELDS_PER_TUPLE)
             .collect();
-        quote!(#(for<'__v> #types: #private::Value,)*)
+        if chunks.is_empty() {
+            chunks.push(&[]);
+        }
+        chunks
+            .into_iter()
+            .map(|chunk| {
+                let types = chunk.iter().map(|(_, f)| &f.def.ty);
+                let names = chunk.iter().map(|(_, f)| &f.def.ident);
+                let positions = chunk.iter().map(|(i, _)| i);
+                (
+                    quote!((#(#types,)*)),
+                    quote!((#(self.#names,)*), &[#(#positions),*]),
+                )
+            })
+            .collect()
+    };
+    let value_bounds = |fields: &[(usize, &FieldRef<'_>)]| {
+        let types = tuples(fields).into_iter().map(|(types, _)| types);
+        quote!(#(for<'__v> #types: #private::Fields,)*)
     };
     let values = |fields: &[(usize, &FieldRef<'_>)]| {
-        let pairs = fields.iter().map(|(i, f)| {
-            let name = &f.def.ident;
-            quote!((#i, #private::param(self.#name)))
-        });
-        quote!(#private::Values::__from_columns(#private::Vec::from([#(#pairs),*])))
+        let mut calls = tuples(fields).into_iter().map(|(_, call)| call);
+        let first = calls.next().expect("at least one tuple");
+        quote!(#private::Values::__from_fields(#first) #(.__and_fields(#calls))*)
     };
 
     let refs: Vec<FieldRef<'_>> = item

@@ -80,14 +80,17 @@ enum Part {
 }
 
 const PARTS: [(Part, &str); 5] = [
-    (Part::Base, "structs and enums with their `PgEnum` impls"),
+    (
+        Part::Base,
+        "structs (each table's and its `NewT`, with their derives) and enums with their `PgEnum` impls",
+    ),
     (
         Part::Accessors,
         "+ column accessors (`impl T { pub const id: Column<T, i64> … }`)",
     ),
     (
         Part::TableImpl,
-        "+ `impl Table` (the `TABLE` model constant, `ENUMS`)",
+        "+ `impl Table` (`model()` decoding one JSON string, `ENUMS`, `__KEYS`)",
     ),
     (
         Part::Inserts,

@@ -38,6 +38,47 @@ pub trait Insertable<T: Table> {
     fn __into_values(self) -> Values<T>;
 }
 
+/// Up to 16 [`Value`]s of a row's fields, as a tuple (the generated code's
+/// way to bind a whole row with one bound).
+#[doc(hidden)]
+pub trait Fields {
+    /// Pushes each value with its column position.
+    fn __push(self, positions: &[usize], out: &mut Vec<(usize, Param)>);
+}
+
+macro_rules! fields_tuple {
+    ($($v:ident $i:tt),*) => {
+        impl<$($v: Value),*> Fields for ($($v,)*) {
+            #[allow(unused_variables)]
+            fn __push(self, positions: &[usize], out: &mut Vec<(usize, Param)>) {
+                $(out.push((positions[$i], Box::new(self.$i)));)*
+            }
+        }
+    };
+}
+
+fields_tuple!();
+fields_tuple!(A 0);
+fields_tuple!(A 0, B 1);
+fields_tuple!(A 0, B 1, C 2);
+fields_tuple!(A 0, B 1, C 2, D 3);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
+fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
+
+/// How many fields one [`Fields`] tuple holds.
+#[doc(hidden)]
+pub const FIELDS_PER_TUPLE: usize = 16;
+
 /// Implemented by no type: the bound of the `Default` impl of `New…`
 /// structs, which can therefore never be used.
 #[doc(hidden)]
@@ -57,13 +98,25 @@ pub struct Values<T> {
 }
 
 impl<T: Table> Values<T> {
-    /// Values in column order, from `#[table]`'s generated code.
+    /// Values of the columns at `positions` (ascending), from `#[table]`'s
+    /// generated code: a tuple of fields, so that the generated `Insertable`
+    /// impl needs one bound and one call, not one per column (which made
+    /// the impls a large part of a table's compile time).
     #[doc(hidden)]
-    pub fn __from_columns(values: Vec<(usize, Param)>) -> Self {
+    pub fn __from_fields<F: Fields>(fields: F, positions: &[usize]) -> Self {
         Values {
-            values,
+            values: Vec::with_capacity(positions.len()),
             marker: PhantomData,
         }
+        .__and_fields(fields, positions)
+    }
+
+    /// More fields, at positions after the earlier ones (a table with more
+    /// columns than one tuple of [`Fields`] holds).
+    #[doc(hidden)]
+    pub fn __and_fields<F: Fields>(mut self, fields: F, positions: &[usize]) -> Self {
+        fields.__push(positions, &mut self.values);
+        self
     }
 
     /// Sets `column` to `value` (a column with a database default, or any

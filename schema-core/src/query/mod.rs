@@ -177,7 +177,7 @@ pub use value::{IntoValue, Value};
 #[doc(hidden)]
 pub use expr::OperandNode;
 #[doc(hidden)]
-pub use value::__param;
+pub use insert::{Fields, FIELDS_PER_TUPLE};
 
 #[cfg(feature = "postgres")]
 pub use exec::{

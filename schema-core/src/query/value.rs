@@ -56,12 +56,6 @@ pub(crate) mod sealed {
 /// A value kept by a query until it is rendered.
 pub(crate) type Param = Box<dyn Value>;
 
-/// Boxes one field of a row for an `INSERT` (used by `#[table]`'s code).
-#[doc(hidden)]
-pub fn __param<V: Value>(value: V) -> Box<dyn Value> {
-    Box::new(value)
-}
-
 /// A value for a column whose Rust type is `V`: a `V` itself, or a `&str`
 /// for a `String` column. Used where only a value makes sense (an insert's
 /// `with`, a placeholder's `bind`), not a column or an expression.
