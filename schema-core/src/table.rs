@@ -406,3 +406,58 @@ impl SchemaBuilder {
         self.schema
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POST: &str = r#"{"schema":"public","name":"post","columns":[
+        {"name":"id","type":{"kind":"big_int"},"nullable":false},
+        {"name":"author","type":{"kind":"big_int"},"nullable":false},
+        {"name":"state","type":{"kind":"enum","schema":"","name":""},"nullable":false}],
+        "foreign_keys":[{"name":"post_author_fkey","columns":["author"],
+        "references_schema":"","references_table":"","references_columns":[],"on_delete":"cascade"}]}"#;
+
+    #[test]
+    fn a_model_is_decoded_once_with_the_names_other_types_give() {
+        static MODEL: __ModelCell = __ModelCell::new();
+        let references: &[__Reference<'_>] = &[("auth", "user", &["id"])];
+        let model = MODEL.get(POST, references, &[(2, "public", "post_state")]);
+        let key = &model.foreign_keys[0];
+        assert_eq!(
+            (
+                &*key.references_schema,
+                &*key.references_table,
+                &key.references_columns[..]
+            ),
+            ("auth", "user", &[model::Str::from("id")][..])
+        );
+        assert_eq!(key.on_delete, model::ReferentialAction::Cascade);
+        assert_eq!(
+            model.columns[2].sql_type,
+            model::SqlType::Enum {
+                schema: "public".into(),
+                name: "post_state".into()
+            }
+        );
+        // Later calls return the same model without decoding again.
+        assert!(std::ptr::eq(model, MODEL.get("not read", &[], &[])));
+    }
+
+    #[test]
+    #[should_panic(expected = "one target per foreign key")]
+    fn a_model_without_a_target_for_each_foreign_key_is_a_bug() {
+        decode_model(POST, &[], &[]);
+    }
+
+    #[test]
+    fn keys_decide_what_a_foreign_key_may_reference() {
+        const KEYS: &[&[&str]] = &[&["id"], &["org", "slug"]];
+        assert!(__is_key_of(Some(KEYS), &["id"]));
+        assert!(__is_key_of(Some(KEYS), &["slug", "org"]));
+        assert!(!__is_key_of(Some(KEYS), &["org"]));
+        assert!(!__is_key_of(Some(KEYS), &["id", "org"]));
+        // A table whose definition failed is not blamed again.
+        assert!(__is_key_of(None, &["anything"]));
+    }
+}
