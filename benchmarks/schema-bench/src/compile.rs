@@ -61,6 +61,21 @@ pub struct Report {
     /// expansion written as source with parts left out, full check, CPU
     /// seconds; (what is kept, median CPU).
     pub parts: Vec<(&'static str, f64)>,
+    /// The least any expansion with typed column accessors adds.
+    pub floor: Option<Floor>,
+}
+
+/// Re-checks (incremental, after a touch) of the plain synthetic crate and
+/// of the same structs with only their column accessors and the enums'
+/// `PgEnum` impls written as source: what typed accessors cost with no
+/// proc macro run and nothing else generated.
+#[derive(Clone, Debug)]
+pub struct Floor {
+    pub runs: usize,
+    /// Wall seconds, median: plain, structs with accessors.
+    pub wall: [f64; 2],
+    /// CPU seconds, median: plain, structs with accessors.
+    pub cpu: [f64; 2],
 }
 
 /// The parts of an expansion, in the order they are added back.
@@ -134,6 +149,27 @@ fn part_of(item: &syn::Item) -> Part {
 fn keep_parts(expanded: &str, upto: Part) -> Result<String, String> {
     let mut file = syn::parse_file(expanded).map_err(|e| e.to_string())?;
     file.items.retain(|item| part_of(item) <= upto);
+    Ok(prettyplease::unparse(&file))
+}
+
+/// The expanded file keeping only the user's structs and enums, the
+/// enums' `PgEnum` impls and the column accessors (no `New…` structs):
+/// the least an expansion with typed accessors can be.
+fn keep_accessors(expanded: &str, plain: &str) -> Result<String, String> {
+    let user_structs: std::collections::HashSet<String> = syn::parse_file(plain)
+        .map_err(|e| e.to_string())?
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut file = syn::parse_file(expanded).map_err(|e| e.to_string())?;
+    file.items.retain(|item| match item {
+        syn::Item::Struct(s) => user_structs.contains(&s.ident.to_string()),
+        _ => part_of(item) <= Part::Accessors,
+    });
     Ok(prettyplease::unparse(&file))
 }
 
@@ -372,7 +408,7 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
     std::fs::write(
         root.join("Cargo.toml"),
-        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"examples_expanded\", \"synthetic_table\", \"synthetic_plain\", \"synthetic_expanded\", \"synthetic_parts\"]\n",
+        "[workspace]\nresolver = \"2\"\nmembers = [\"examples_table\", \"examples_plain\", \"examples_expanded\", \"synthetic_table\", \"synthetic_plain\", \"synthetic_expanded\", \"synthetic_parts\", \"synthetic_floor\"]\n",
     )
     .map_err(|e| e.to_string())?;
     // The repository's lock file: the same dependency versions.
@@ -405,6 +441,12 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
         write_crate(&root, &format!("{name}_expanded"), repo, &expanded)?;
         if name == "synthetic" {
             write_crate(&root, "synthetic_parts", repo, &expanded)?;
+            let floor: Files = expanded
+                .iter()
+                .zip(&plain)
+                .map(|((path, text), (_, plain))| Ok((path.clone(), keep_accessors(text, plain)?)))
+                .collect::<Result<_, String>>()?;
+            write_crate(&root, "synthetic_floor", repo, &floor)?;
             synthetic_expanded = expanded.first().map(|(_, text)| text.clone());
         }
         expansions.push(expansion);
@@ -480,9 +522,31 @@ pub fn run(repo: &Path, work: &Path, target: &Path) -> Result<Report, String> {
             parts.push((label, median(&cpu).unwrap_or(f64::NAN)));
         }
     }
+    eprintln!("compile cost: the floor (structs with accessors only)");
+    let floor_crate = "synthetic_floor";
+    let plain_crate = "synthetic_plain";
+    for krate in [floor_crate, plain_crate] {
+        cargo_check(&root, target, krate, true)?;
+    }
+    let (mut wall, mut cpu) = ([Vec::new(), Vec::new()], [Vec::new(), Vec::new()]);
+    for _ in 0..RUNS {
+        for (i, krate) in [plain_crate, floor_crate].into_iter().enumerate() {
+            touch(&root.join(krate).join("src"))?;
+            let (w, c) = cargo_check(&root, target, krate, true)?;
+            wall[i].push(w);
+            cpu[i].push(c);
+        }
+    }
+    let med = |v: &[f64]| median(v).unwrap_or(f64::NAN);
+    let floor = Some(Floor {
+        runs: RUNS,
+        wall: [med(&wall[0]), med(&wall[1])],
+        cpu: [med(&cpu[0]), med(&cpu[1])],
+    });
     Ok(Report {
         checks,
         expansions,
         parts,
+        floor,
     })
 }
