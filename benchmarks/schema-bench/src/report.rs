@@ -180,7 +180,7 @@ fn push_floor(out: &mut String, run: &Run, results: &Results, sizes: &[usize]) {
          of a tool's own. Our SQL is what `schema-cli push` runs (its `--dry-run` on an empty database); \
          drizzle-kit's is its `generate` migration for the same schema (its push sends the same kind of \
          statements one by one, each in its own transaction). The last column is the ratio schema-cli \
-         would reach if its push took no time beyond the server's for our SQL.\n"
+         would reach if its push cost no more than psql running our SQL statement by statement.\n"
     );
     let _ = writeln!(
         out,
@@ -228,9 +228,9 @@ fn push_floor(out: &mut String, run: &Run, results: &Results, sizes: &[usize]) {
     let _ = writeln!(
         out,
         "Server time of the same runs: the sum of `total_exec_time` in `pg_stat_statements` over the \
-         top-level statements each run sent to its database (introspection, DDL, `BEGIN`/`COMMIT`), \
-         median of the runs, and its share of the run's wall time; — when the extension evicted entries \
-         during a run.\n"
+         top-level statements each run sent to its database (introspection, DDL, `BEGIN`/`COMMIT`; not \
+         parsing, nor the commit of a statement run outside a transaction), median of the runs, and its \
+         share of the run's wall time; — when the extension evicted entries during a run.\n"
     );
     let _ = writeln!(
         out,
