@@ -10,7 +10,8 @@
 # ~/.cache/schema-bench/node, outside the source tree), builds schema-cli
 # and the runner (benchmarks/schema-bench) in release mode, starts a
 # throwaway PostgreSQL cluster (scripts/pg-cluster.sh, as scripts/test.sh
-# does; DATABASE_URL set = use that server instead), runs the runner, and
+# does, with pg_stat_statements loaded for the push rows' server time;
+# DATABASE_URL set = use that server instead), runs the runner, and
 # always stops the cluster and removes its work folder. Extra arguments go
 # to the runner, e.g. `--sizes 10,100 --ours-sizes 1000 --only whole`
 # (`--help` lists them). Exit status: the runner's, or 1 when setup fails.
@@ -82,7 +83,9 @@ if [[ -n "${DATABASE_URL:-}" ]]; then
 else
     PG_CLUSTER_TLS=0
     # One transaction creating 10,000 tables (push) holds ~5 locks per table.
-    PG_CLUSTER_OPTIONS="-c max_locks_per_transaction=1024"
+    # pg_stat_statements: the push rows' server time (a 10,000-table push is ~28,000
+    # statements, each its own entry).
+    PG_CLUSTER_OPTIONS="-c max_locks_per_transaction=1024 -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=50000"
     start_cluster
 fi
 

@@ -9,6 +9,9 @@
 //! - compile: `cargo check` cost of `#[table]` and the expansion's size
 //!   (`compile.rs`);
 //! - micro: in-process parse / diff / render / codegen (`micro.rs`).
+//!
+//! `--tasks push,pull` runs only those whole-process tasks (all four by
+//! default: generate-fresh, generate-unchanged, push, pull).
 
 mod compile;
 // The macro's own code generation, to measure its output (a proc-macro
@@ -44,7 +47,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: schema-bench [--database-url URL] [--cli PATH] [--node PATH] [--node-dir DIR] [--psql PATH]
                     [--sizes 10,100,1000] [--ours-sizes 10000] [--micro-sizes 1000,10000] [--cap SECONDS]
-                    [--only whole,compile,micro] [--work DIR] [--compile-target DIR] [--out BENCHMARKS.md]
+                    [--only whole,compile,micro] [--tasks generate-fresh,generate-unchanged,push,pull]
+                    [--work DIR] [--compile-target DIR] [--out BENCHMARKS.md]
                     [--command TEXT]
        schema-bench --write-project TABLES DIR [--node-dir DIR]   (a project to profile by hand)";
 
@@ -59,6 +63,7 @@ struct Options {
     micro_sizes: Vec<usize>,
     cap: u64,
     parts: Vec<String>,
+    tasks: Vec<whole::Task>,
     work: PathBuf,
     compile_target: Option<PathBuf>,
     out: Option<PathBuf>,
@@ -78,6 +83,21 @@ fn sizes(text: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// The whole-process tasks named in `text`, in the order they run.
+fn tasks(text: &str) -> Result<Vec<whole::Task>, String> {
+    let names: Vec<&str> = text.split(',').map(str::trim).collect();
+    if let Some(unknown) = names
+        .iter()
+        .find(|n| !whole::TASKS.iter().any(|t| t.key() == **n))
+    {
+        return Err(format!("--tasks: no task {unknown}\n{USAGE}"));
+    }
+    Ok(whole::TASKS
+        .into_iter()
+        .filter(|t| names.contains(&t.key()))
+        .collect())
+}
+
 fn parse_args() -> Result<Options, String> {
     let exe_dir = std::env::current_exe()
         .ok()
@@ -94,6 +114,7 @@ fn parse_args() -> Result<Options, String> {
         micro_sizes: vec![1000, 10_000],
         cap: 300,
         parts: vec!["whole".into(), "compile".into(), "micro".into()],
+        tasks: whole::TASKS.to_vec(),
         work: std::env::temp_dir().join(format!("schema-bench-{}", std::process::id())),
         compile_target: None,
         out: None,
@@ -128,6 +149,7 @@ fn parse_args() -> Result<Options, String> {
             "--micro-sizes" => options.micro_sizes = sizes(&value)?,
             "--cap" => options.cap = value.parse().map_err(|_| "--cap: seconds")?,
             "--only" => options.parts = value.split(',').map(str::to_owned).collect(),
+            "--tasks" => options.tasks = tasks(&value)?,
             "--work" => options.work = value.into(),
             "--compile-target" => options.compile_target = Some(value.into()),
             "--out" => options.out = Some(value.into()),
@@ -278,7 +300,7 @@ fn run(options: &Options) -> Result<(), String> {
             .clone()
             .ok_or("--node-dir: the folder holding node_modules with drizzle-kit")?;
         let node_modules = node_dir.join("node_modules");
-        let setup = whole::Setup {
+        let mut setup = whole::Setup {
             cli: options.cli.clone(),
             node: options.node.clone(),
             node_modules: node_modules.clone(),
@@ -286,7 +308,16 @@ fn run(options: &Options) -> Result<(), String> {
             server_url: url,
             cap: Duration::from_secs(options.cap),
             work: options.work.clone(),
+            server_time: false,
         };
+        let no_server_time = if options.tasks.contains(&whole::Task::Push) {
+            setup.enable_server_time().err()
+        } else {
+            None
+        };
+        if let Some(why) = &no_server_time {
+            eprintln!("push rows without the server's time: {why}");
+        }
         facts.push((
             "node".into(),
             first_line(&options.node.display().to_string(), &["--version"]),
@@ -310,7 +341,9 @@ fn run(options: &Options) -> Result<(), String> {
             "whole process: sizes {:?} (+ {:?} for schema-cli only)",
             options.sizes, options.ours_sizes
         );
-        whole_results = Some(whole::run(&setup, &options.sizes, &options.ours_sizes));
+        let mut results = whole::run(&setup, &options.tasks, &options.sizes, &options.ours_sizes);
+        results.no_server_time = no_server_time;
+        whole_results = Some(results);
     }
 
     let compile = wants("compile").then(|| {
@@ -347,4 +380,18 @@ fn run(options: &Options) -> Result<(), String> {
         eprintln!("written to {}", out.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_run_in_their_usual_order() {
+        assert_eq!(
+            tasks("pull,push"),
+            Ok(vec![whole::Task::Push, whole::Task::Pull])
+        );
+        assert!(matches!(tasks("push,pul"), Err(e) if e.starts_with("--tasks: no task pul")));
+    }
 }

@@ -56,13 +56,15 @@ pub fn describe(result: &CellResult) -> String {
             runs,
             rss_kib,
             warmed,
+            server_s,
         } => format!(
-            "median {} of {runs} ({}–{}){}, peak {}",
+            "median {} of {runs} ({}–{}){}, peak {}{}",
             time(*median),
             time(*min),
             time(*max),
             if *warmed { "" } else { " (no warm-up)" },
-            rss_kib.map_or("?".to_owned(), mib)
+            rss_kib.map_or("?".to_owned(), mib),
+            server_s.map_or(String::new(), |s| format!(", server {}", time(s)))
         ),
         CellResult::OverCap { ran: true } => "> cap (killed)".to_owned(),
         CellResult::OverCap { ran: false } => "> cap (a smaller size already was)".to_owned(),
@@ -105,15 +107,15 @@ fn whole_tables(out: &mut String, run: &Run, results: &Results) {
          Ratio: schema-cli ÷ drizzle-kit (below 1: schema-cli is faster or smaller).\n",
         run.cap_s
     );
-    for task in TASKS {
+    for task in tasks_run(results) {
         let _ = writeln!(out, "#### {}\n", task.title());
         let _ = writeln!(
             out,
             "| tables | schema-cli | peak RSS | drizzle-kit | peak RSS | time ratio | memory ratio |\n|---:|---:|---:|---:|---:|---:|---:|"
         );
         for &n in &sizes {
-            let ours = results.get(&(Tool::Ours, task, n));
-            let theirs = results.get(&(Tool::Drizzle, task, n));
+            let ours = results.get(Tool::Ours, task, n);
+            let theirs = results.get(Tool::Drizzle, task, n);
             let time_ratio = match (ours.and_then(CellResult::median), theirs) {
                 (Some(o), Some(CellResult::Measured { median, .. })) => ratio(o, *median),
                 (Some(o), Some(CellResult::OverCap { .. })) => {
@@ -142,8 +144,12 @@ fn whole_tables(out: &mut String, run: &Run, results: &Results) {
             );
         }
         out.push('\n');
+        if task == Task::Push {
+            push_floor(out, run, results, &sizes);
+        }
     }
     let failures: Vec<String> = results
+        .cells
         .iter()
         .filter_map(|((tool, task, n), r)| match r {
             CellResult::Failed(e) => Some(format!("- {} {task:?} {n}: {e}", tool.name())),
@@ -153,6 +159,102 @@ fn whole_tables(out: &mut String, run: &Run, results: &Results) {
     if !failures.is_empty() {
         let _ = writeln!(out, "Failures:\n\n{}\n", failures.join("\n"));
     }
+}
+
+/// The tasks of `TASKS` that have a cell in `results`.
+fn tasks_run(results: &Results) -> Vec<Task> {
+    TASKS
+        .into_iter()
+        .filter(|&task| results.cells.keys().any(|&(_, t, _)| t == task))
+        .collect()
+}
+
+/// The push floor tables: each tool's push next to psql running the same
+/// SQL, and what the server spent.
+fn push_floor(out: &mut String, run: &Run, results: &Results, sizes: &[usize]) {
+    let _ = writeln!(
+        out,
+        "#### `push`: the server's floor\n\n\
+         psql running the same schema's SQL in one transaction on a freshly created empty database, \
+         timed like the tools (its own start is a few ms): the server's work for that SQL, with nothing \
+         of a tool's own. Our SQL is what `schema-cli push` runs (its `--dry-run` on an empty database); \
+         drizzle-kit's is its `generate` migration for the same schema (its push sends the same kind of \
+         statements one by one, each in its own transaction). The last column is the ratio schema-cli \
+         would reach if its push cost no more than psql running our SQL statement by statement.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| tables | statements: ours / drizzle-kit's | schema-cli push | psql, our SQL | drizzle-kit push | psql, drizzle-kit's SQL | 1/5 of drizzle-kit push | psql, our SQL ÷ drizzle-kit push |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let cell = |tool, n| results.get(tool, Task::Push, n);
+    let median = |tool, n| cell(tool, n).and_then(CellResult::median);
+    for &n in sizes {
+        let statements = |tool| {
+            results
+                .statements
+                .get(&(tool, n))
+                .map_or("—".to_owned(), usize::to_string)
+        };
+        let drizzle_ran = run.both.contains(&n);
+        let theirs = |tool| {
+            if drizzle_ran {
+                cell_time(cell(tool, n), run.cap_s)
+            } else {
+                "not run".to_owned()
+            }
+        };
+        let fifth = median(Tool::Drizzle, n).map_or("—".to_owned(), |t| time(t / 5.0));
+        let floor_ratio = match (median(Tool::OursSql, n), median(Tool::Drizzle, n)) {
+            (Some(o), Some(t)) => ratio(o, t),
+            _ => "—".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {n} | {} / {} | {} | {} | {} | {} | {fifth} | {floor_ratio} |",
+            statements(Tool::OursSql),
+            statements(Tool::DrizzleSql),
+            cell_time(cell(Tool::Ours, n), run.cap_s),
+            cell_time(cell(Tool::OursSql, n), run.cap_s),
+            theirs(Tool::Drizzle),
+            theirs(Tool::DrizzleSql),
+        );
+    }
+    out.push('\n');
+    if let Some(why) = &results.no_server_time {
+        let _ = writeln!(out, "No server time: {why}\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Server time of the same runs: the sum of `total_exec_time` in `pg_stat_statements` over the \
+         top-level statements each run sent to its database (introspection, DDL, `BEGIN`/`COMMIT`; not \
+         parsing, nor the commit of a statement run outside a transaction), median of the runs, and its \
+         share of the run's wall time; — when the extension evicted entries during a run.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| tables | schema-cli push | psql, our SQL | drizzle-kit push | psql, drizzle-kit's SQL |\n|---:|---:|---:|---:|---:|"
+    );
+    let server = |tool, n| match cell(tool, n) {
+        Some(CellResult::Measured {
+            median,
+            server_s: Some(server),
+            ..
+        }) => format!("{} ({:.0} %)", time(*server), 100.0 * server / median),
+        _ => "—".to_owned(),
+    };
+    for &n in sizes {
+        let _ = writeln!(
+            out,
+            "| {n} | {} | {} | {} | {} |",
+            server(Tool::Ours, n),
+            server(Tool::OursSql, n),
+            server(Tool::Drizzle, n),
+            server(Tool::DrizzleSql, n),
+        );
+    }
+    out.push('\n');
 }
 
 struct Target {
@@ -167,7 +269,7 @@ fn targets(run: &Run) -> Vec<Target> {
     let get = |tool, task, n| {
         run.whole
             .as_ref()
-            .and_then(|r| r.get(&(tool, task, n)))
+            .and_then(|r| r.get(tool, task, n))
             .cloned()
     };
     let vs = |task: Task, n: usize, limit: f64, label: &str, memory: bool| -> Target {
@@ -254,13 +356,25 @@ fn targets(run: &Run) -> Vec<Target> {
         "`pull` 1,000 tables, time vs drizzle-kit",
         false,
     ));
-    list.push(vs(
+    let mut push = vs(
         Task::Push,
         1000,
         1.0 / 5.0,
         "`push` 1,000 tables to an empty database, time vs drizzle-kit",
         false,
-    ));
+    );
+    let floor = |tool| get(tool, Task::Push, 1000).and_then(|r| r.median());
+    if let (Some(t), Some(ours)) = (floor(Tool::Drizzle), floor(Tool::OursSql)) {
+        let _ = write!(
+            push.measured,
+            "; the server's floor, psql running our SQL: {}",
+            ratio(ours, t)
+        );
+        if let Some(theirs) = floor(Tool::DrizzleSql) {
+            let _ = write!(push.measured, ", drizzle-kit's SQL: {}", ratio(theirs, t));
+        }
+    }
+    list.push(push);
     let compile = run
         .compile
         .as_ref()
@@ -331,10 +445,27 @@ pub fn render(run: &Run) -> String {
         whole_tables(&mut out, run, results);
         let _ = writeln!(out, "Commands, run in the project folder of each size:\n");
         let _ = writeln!(out, "| task | schema-cli | drizzle-kit |\n|---|---|---|");
+        let ran = tasks_run(results);
         for (task, ours, theirs) in whole::command_lines() {
-            let _ = writeln!(out, "| {} | `{ours}` | `{theirs}` |", task.title());
+            if ran.contains(&task) {
+                let _ = writeln!(out, "| {} | `{ours}` | `{theirs}` |", task.title());
+            }
         }
         out.push('\n');
+        if ran.contains(&Task::Push) {
+            let _ = writeln!(
+                out,
+                "The push floor rows, run in the same folder:\n\n| row | command | its SQL |\n|---|---|---|"
+            );
+            for (tool, command, sql) in whole::floor_command_lines() {
+                let row = match tool {
+                    Tool::OursSql => "psql, our SQL",
+                    _ => "psql, drizzle-kit's SQL",
+                };
+                let _ = writeln!(out, "| {row} | `{command}` | {sql} |");
+            }
+            out.push('\n');
+        }
     }
 
     match &run.compile {
@@ -484,6 +615,59 @@ pub fn splice(document: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn measured(median: f64, server_s: Option<f64>) -> CellResult {
+        CellResult::Measured {
+            median,
+            min: median,
+            max: median,
+            runs: 5,
+            warmed: true,
+            rss_kib: Some(1024.0),
+            server_s,
+        }
+    }
+
+    #[test]
+    fn the_push_target_shows_the_servers_floor() {
+        let mut results = Results::default();
+        for (tool, median, server) in [
+            (Tool::Ours, 3.0, 2.5),
+            (Tool::OursSql, 2.9, 2.6),
+            (Tool::Drizzle, 5.0, 3.0),
+            (Tool::DrizzleSql, 3.5, 3.1),
+        ] {
+            results
+                .cells
+                .insert((tool, Task::Push, 1000), measured(median, Some(server)));
+        }
+        results.statements.insert((Tool::OursSql, 1000), 2806);
+        results.statements.insert((Tool::DrizzleSql, 1000), 4304);
+        let run = Run {
+            started_utc: String::new(),
+            duration_s: 0.0,
+            command: String::new(),
+            facts: Vec::new(),
+            cap_s: 300,
+            both: vec![1000],
+            ours_only: Vec::new(),
+            whole: Some(results),
+            micro: None,
+            compile: None,
+        };
+        let text = render(&run);
+        assert!(text.contains(
+            "| `push` 1,000 tables to an empty database, time vs drizzle-kit | ≤ 1/5 | 0.60 (1/1.7); \
+             the server's floor, psql running our SQL: 0.58 (1/1.7), drizzle-kit's SQL: 0.70 (1/1.4) | **missed** |"
+        ));
+        assert!(text.contains(
+            "| 1000 | 2806 / 4304 | 3.00 s ×5 | 2.90 s ×5 | 5.00 s ×5 | 3.50 s ×5 | 1.00 s | 0.58 (1/1.7) |"
+        ));
+        assert!(text
+            .contains("| 1000 | 2.50 s (83 %) | 2.60 s (90 %) | 3.00 s (60 %) | 3.10 s (89 %) |"));
+        // Only the tasks that ran get a table.
+        assert!(!text.contains("#### `pull`"));
+    }
 
     #[test]
     fn splicing_keeps_the_text_around_the_markers() {

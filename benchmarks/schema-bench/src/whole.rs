@@ -10,6 +10,18 @@
 //! sizes of that tool and task are then reported "> cap" without running.
 //! Every run's result is checked (files written, tables created or read),
 //! outside the timing.
+//!
+//! `push` also gets two rows of the server's own floor: psql running, in one
+//! transaction, the SQL schema-cli push runs ([`Tool::OursSql`], taken from
+//! `push --dry-run` on an empty database) and the SQL drizzle-kit writes for
+//! the same schema ([`Tool::DrizzleSql`], `drizzle-kit generate`'s migration;
+//! its `--> statement-breakpoint` lines are SQL comments). Both are written
+//! once per size, outside the timing, and timed like the tools. When the
+//! server has `pg_stat_statements` loaded, every push-task run also reports
+//! the server's execution time: the sum of `total_exec_time` over the
+//! top-level statements run in the freshly created database (its own oid, so
+//! no reset is needed and no other database's statements count); a run during
+//! which the extension evicted entries reports none.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +29,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use schema_bench::{drizzle, synthetic};
+use schema_core::sql::quote_ident;
 
 use crate::measure::{self, Job, Outcome};
 
@@ -37,6 +50,10 @@ fn runs_for(tables: usize) -> usize {
 pub enum Tool {
     Ours,
     Drizzle,
+    /// psql running the SQL schema-cli push runs (push only).
+    OursSql,
+    /// psql running drizzle-kit's SQL for the schema (push only).
+    DrizzleSql,
 }
 
 impl Tool {
@@ -44,6 +61,17 @@ impl Tool {
         match self {
             Tool::Ours => "schema-cli",
             Tool::Drizzle => "drizzle-kit",
+            Tool::OursSql => "psql-our-sql",
+            Tool::DrizzleSql => "psql-drizzle-sql",
+        }
+    }
+
+    /// The file in the project folder holding the SQL a floor row runs.
+    fn sql_file(self) -> Option<&'static str> {
+        match self {
+            Tool::OursSql => Some("ours.sql"),
+            Tool::DrizzleSql => Some("drizzle.sql"),
+            Tool::Ours | Tool::Drizzle => None,
         }
     }
 }
@@ -64,6 +92,16 @@ pub const TASKS: [Task; 4] = [
 ];
 
 impl Task {
+    /// The name `--tasks` takes.
+    pub fn key(self) -> &'static str {
+        match self {
+            Task::GenerateFresh => "generate-fresh",
+            Task::GenerateUnchanged => "generate-unchanged",
+            Task::Push => "push",
+            Task::Pull => "pull",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Task::GenerateFresh => "`generate` from nothing (no migrations yet)",
@@ -85,6 +123,9 @@ pub enum CellResult {
         warmed: bool,
         /// Median of the runs' peak RSS, KiB.
         rss_kib: Option<f64>,
+        /// Median of the runs' server execution time, seconds (push only,
+        /// when every run had one; see the module comment).
+        server_s: Option<f64>,
     },
     OverCap {
         ran: bool,
@@ -117,6 +158,8 @@ pub struct Setup {
     pub server_url: String,
     pub cap: Duration,
     pub work: PathBuf,
+    /// `pg_stat_statements` answers (see [`Setup::enable_server_time`]).
+    pub server_time: bool,
 }
 
 impl Setup {
@@ -132,13 +175,38 @@ impl Setup {
     }
 
     fn psql(&self, database: &str, sql: &str) -> Result<String, String> {
-        let output = Command::new(&self.psql)
+        self.psql_with(database, sql, &[])
+    }
+
+    /// Runs `sql` in `database`; `:'name'` in it is the value of `vars`'
+    /// `name`, which psql sends as a quoted literal (the SQL is read from
+    /// stdin, as psql interpolates only there, not in `-c`).
+    fn psql_with(
+        &self,
+        database: &str,
+        sql: &str,
+        vars: &[(&str, &str)],
+    ) -> Result<String, String> {
+        let mut command = Command::new(&self.psql);
+        command
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
-            .arg(self.url(database))
-            .arg("-c")
-            .arg(sql)
-            .output()
+            .arg(self.url(database));
+        for (name, value) in vars {
+            command.arg("-v").arg(format!("{name}={value}"));
+        }
+        let mut child = command
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .map_err(|e| format!("cannot run {}: {e}", self.psql.display()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            std::io::Write::write_all(&mut stdin, sql.as_bytes())
+                .map_err(|e| format!("psql stdin: {e}"))?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| format!("waiting for psql: {e}"))?;
         if !output.status.success() {
             return Err(format!(
                 "psql `{sql}`: {}",
@@ -154,11 +222,12 @@ impl Setup {
 
     fn recreate(&self, database: &str) -> Result<(), String> {
         let admin = self.server_database();
+        let name = quote_ident(database);
         self.psql(
             &admin,
-            &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
+            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
         )?;
-        self.psql(&admin, &format!("CREATE DATABASE \"{database}\""))?;
+        self.psql(&admin, &format!("CREATE DATABASE {name}"))?;
         Ok(())
     }
 
@@ -166,8 +235,56 @@ impl Setup {
         let admin = self.server_database();
         let _ = self.psql(
             &admin,
-            &format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
+            &format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(database)
+            ),
         );
+    }
+
+    /// Makes `pg_stat_statements` readable in the server's database
+    /// (`CREATE EXTENSION IF NOT EXISTS`), for the push rows' server time;
+    /// `Err` says why not (it must be in `shared_preload_libraries`).
+    pub fn enable_server_time(&mut self) -> Result<(), String> {
+        let admin = self.server_database();
+        self.psql(&admin, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")?;
+        self.psql(&admin, "SELECT dealloc FROM pg_stat_statements_info")?;
+        self.server_time = true;
+        Ok(())
+    }
+
+    /// How many times `pg_stat_statements` has evicted entries.
+    fn evictions(&self) -> Option<u64> {
+        self.psql(
+            &self.server_database(),
+            "SELECT dealloc FROM pg_stat_statements_info",
+        )
+        .ok()?
+        .parse()
+        .ok()
+    }
+
+    /// The execution time of the top-level statements run in `database`,
+    /// seconds; their entries are then removed, so that
+    /// the runs of a whole benchmark do not fill the extension's table.
+    fn execution_time(&self, database: &str) -> Option<f64> {
+        let admin = self.server_database();
+        let vars = [("db", database)];
+        let answer = self
+            .psql_with(
+                &admin,
+                "SELECT coalesce(sum(total_exec_time), 0) / 1000 FROM pg_stat_statements \
+                 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = :'db')",
+                &vars,
+            )
+            .ok()?;
+        self.psql_with(
+            &admin,
+            "SELECT pg_stat_statements_reset(0, oid, 0) FROM pg_database WHERE datname = :'db'",
+            &vars,
+        )
+        .ok()?;
+        answer.parse().ok()
     }
 
     /// The server's version (`server_version`).
@@ -181,7 +298,7 @@ impl Setup {
         self.psql(
             &self.server_database(),
             "SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings \
-             WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'max_locks_per_transaction', 'shared_buffers')",
+             WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'max_locks_per_transaction', 'shared_buffers', 'shared_preload_libraries')",
         )
         .unwrap_or_else(|e| format!("unknown ({e})"))
     }
@@ -213,8 +330,22 @@ fn database_of(url: &str) -> String {
     }
 }
 
-/// Every cell measured, by (tool, task, size).
-pub type Results = HashMap<(Tool, Task, usize), CellResult>;
+/// What the whole-process part measured.
+#[derive(Debug, Default)]
+pub struct Results {
+    /// Every cell measured, by (tool, task, size).
+    pub cells: HashMap<(Tool, Task, usize), CellResult>,
+    /// The statements in the SQL a floor row ran, by (tool, size).
+    pub statements: HashMap<(Tool, usize), usize>,
+    /// Why the push rows have no server time, when they have none.
+    pub no_server_time: Option<String>,
+}
+
+impl Results {
+    pub fn get(&self, tool: Tool, task: Task, tables: usize) -> Option<&CellResult> {
+        self.cells.get(&(tool, task, tables))
+    }
+}
 
 /// The command lines each tool ran for each task (for the report).
 pub fn command_lines() -> Vec<(Task, &'static str, &'static str)> {
@@ -238,6 +369,23 @@ pub fn command_lines() -> Vec<(Task, &'static str, &'static str)> {
             Task::Pull,
             "schema-cli pull --url $URL --out pulled.rs --force",
             "node node_modules/drizzle-kit/bin.cjs pull --config drizzle.pull.config.ts (BENCH_DATABASE_URL=$URL)",
+        ),
+    ]
+}
+
+/// The command line of the push floor rows, and how each one's SQL file
+/// was written (for the report).
+pub fn floor_command_lines() -> Vec<(Tool, &'static str, &'static str)> {
+    vec![
+        (
+            Tool::OursSql,
+            "psql -X -q -1 -v ON_ERROR_STOP=1 -d $URL -f ours.sql",
+            "`schema-cli push --dry-run --url $URL` on an empty database, before the runs",
+        ),
+        (
+            Tool::DrizzleSql,
+            "psql -X -q -1 -v ON_ERROR_STOP=1 -d $URL -f drizzle.sql",
+            "`drizzle-kit generate --config drizzle.floor.config.ts`'s migration, before the runs",
         ),
     ]
 }
@@ -282,6 +430,10 @@ pub fn write_project_to(dir: &Path, node_modules: &Path, tables: usize) -> Resul
     write(
         "drizzle.pull.config.ts",
         &drizzle::config("./schema.ts", "./pulled", &schema.namespaces),
+    )?;
+    write(
+        "drizzle.floor.config.ts",
+        &drizzle::config("./schema.ts", "./drizzle-floor", &schema.namespaces),
     )?;
     std::os::unix::fs::symlink(node_modules, dir.join("node_modules"))
         .map_err(|e| format!("linking node_modules: {e}"))?;
@@ -340,13 +492,23 @@ impl Cell<'_> {
                 .arg("--force"),
             (Tool::Drizzle, Task::Pull) => drizzle(&["pull", "--config", "drizzle.pull.config.ts"])
                 .env("BENCH_DATABASE_URL", &self.setup.url(&self.pull_db)),
+            (Tool::OursSql | Tool::DrizzleSql, _) => Job::new(&self.setup.psql, self.project)
+                .arg("-X")
+                .arg("-q")
+                .arg("-1")
+                .arg("-v")
+                .arg("ON_ERROR_STOP=1")
+                .arg("-d")
+                .arg(self.setup.url(&self.push_db))
+                .arg("-f")
+                .arg(self.tool.sql_file().unwrap_or_default()),
         }
     }
 
     fn out_dir(&self) -> PathBuf {
         self.project.join(match self.tool {
-            Tool::Ours => "migrations",
-            Tool::Drizzle => "drizzle",
+            Tool::Ours | Tool::OursSql => "migrations",
+            Tool::Drizzle | Tool::DrizzleSql => "drizzle",
         })
     }
 
@@ -372,8 +534,8 @@ impl Cell<'_> {
         match self.task {
             Task::GenerateFresh | Task::GenerateUnchanged => {
                 let written = match self.tool {
-                    Tool::Ours => count_entries(&self.out_dir(), ""),
-                    Tool::Drizzle => count_entries(&self.out_dir(), ".sql"),
+                    Tool::Ours | Tool::OursSql => count_entries(&self.out_dir(), ""),
+                    Tool::Drizzle | Tool::DrizzleSql => count_entries(&self.out_dir(), ".sql"),
                 };
                 if written != 1 {
                     return Err(format!("{written} migrations after the run, expected 1"));
@@ -395,8 +557,8 @@ impl Cell<'_> {
             }
             Task::Pull => {
                 let (file, patterns): (PathBuf, &[&str]) = match self.tool {
-                    Tool::Ours => (self.project.join("pulled.rs"), &["#[table"]),
-                    Tool::Drizzle => (
+                    Tool::Ours | Tool::OursSql => (self.project.join("pulled.rs"), &["#[table"]),
+                    Tool::Drizzle | Tool::DrizzleSql => (
                         self.project.join("pulled/schema.ts"),
                         &["pgTable(\"", ".table(\""],
                     ),
@@ -423,15 +585,22 @@ impl Cell<'_> {
             self.tables
         ));
         let job = self.job();
-        let run = || -> Result<Option<measure::Sample>, String> {
+        let timed_on_server = self.task == Task::Push && self.setup.server_time;
+        let run = || -> Result<Option<(measure::Sample, Option<f64>)>, String> {
             self.before_each()?;
+            let evictions = timed_on_server.then(|| self.setup.evictions()).flatten();
             match measure::run(&job, self.setup.cap, &log)? {
                 Outcome::TimedOut => Ok(None),
                 Outcome::Done(sample, output) => {
+                    // Read before the check, whose query would count too.
+                    let server = evictions.and_then(|before| {
+                        let seconds = self.setup.execution_time(&self.push_db)?;
+                        (self.setup.evictions()? == before).then_some(seconds)
+                    });
                     self.check(&output).map_err(|e| {
                         format!("{} {:?} {}: {e}", self.tool.name(), self.task, self.tables)
                     })?;
-                    Ok(Some(sample))
+                    Ok(Some((sample, server)))
                 }
             }
         };
@@ -454,11 +623,13 @@ impl Cell<'_> {
                 break;
             }
         }
-        let times: Vec<f64> = samples.iter().map(|s| s.seconds).collect();
+        let times: Vec<f64> = samples.iter().map(|(s, _)| s.seconds).collect();
         let rss: Vec<f64> = samples
             .iter()
-            .filter_map(|s| s.rss_kib.map(|k| k as f64))
+            .filter_map(|(s, _)| s.rss_kib.map(|k| k as f64))
             .collect();
+        // Only when every run has one: a median of some runs could mislead.
+        let server: Option<Vec<f64>> = samples.iter().map(|(_, server)| *server).collect();
         CellResult::Measured {
             median: measure::median(&times).unwrap_or(f64::NAN),
             min: times.iter().copied().fold(f64::INFINITY, f64::min),
@@ -466,14 +637,83 @@ impl Cell<'_> {
             runs: samples.len(),
             warmed: warm_up,
             rss_kib: measure::median(&rss),
+            server_s: server.and_then(|s| measure::median(&s)),
         }
     }
 }
 
-/// Runs every cell: `both` sizes for both tools, `ours_only` sizes for
-/// schema-cli alone. Progress goes to stderr.
-pub fn run(setup: &Setup, both: &[usize], ours_only: &[usize]) -> Results {
-    let mut results = Results::new();
+/// Writes the SQL file a push floor row runs (see the module comment),
+/// outside the timing; returns how many statements it holds.
+fn write_floor_sql(
+    setup: &Setup,
+    project: &Path,
+    tool: Tool,
+    push_db: &str,
+    tables: usize,
+) -> Result<usize, String> {
+    let log = setup
+        .work
+        .join(format!("floor-setup-{}-{tables}", tool.name()));
+    let finished = |job: &Job| match measure::run(job, setup.cap, &log)? {
+        Outcome::Done(..) => Ok(()),
+        Outcome::TimedOut => Err(format!("`{}` passed the cap", job.display())),
+    };
+    let (sql, statements) = match tool {
+        Tool::OursSql => {
+            setup.recreate(push_db)?;
+            finished(
+                &Job::new(&setup.cli, project)
+                    .arg("push")
+                    .arg("--dry-run")
+                    .arg("--url")
+                    .arg(setup.url(push_db)),
+            )?;
+            let out = log.with_extension("out");
+            let sql =
+                std::fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            // "-- push --dry-run: N statements, nothing applied"
+            let statements = sql
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("-- push --dry-run: "))
+                .and_then(|l| l.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .ok_or("push --dry-run did not say how many statements it has")?;
+            (sql, statements)
+        }
+        Tool::DrizzleSql => {
+            let out = project.join("drizzle-floor");
+            let _ = std::fs::remove_dir_all(&out);
+            finished(
+                &Job::new(&setup.node, project)
+                    .arg(setup.drizzle_bin())
+                    .arg("generate")
+                    .arg("--config")
+                    .arg("drizzle.floor.config.ts"),
+            )?;
+            let file = std::fs::read_dir(&out)
+                .map_err(|e| format!("{}: {e}", out.display()))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|x| x == "sql"))
+                .ok_or("drizzle-kit generate wrote no .sql file")?;
+            let sql =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let statements = sql.matches("--> statement-breakpoint").count() + 1;
+            (sql, statements)
+        }
+        Tool::Ours | Tool::Drizzle => return Err(format!("{} has no SQL file", tool.name())),
+    };
+    let file = project.join(tool.sql_file().unwrap_or_default());
+    std::fs::write(&file, sql).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(statements)
+}
+
+/// Runs every cell of `tasks`: `both` sizes for both tools (and, for
+/// `push`, the floor rows), `ours_only` sizes for schema-cli alone (and its
+/// floor row). Progress goes to stderr.
+pub fn run(setup: &Setup, tasks: &[Task], both: &[usize], ours_only: &[usize]) -> Results {
+    let mut results = Results::default();
     let pid = std::process::id();
     let push_db = format!("bench_{pid}_push");
     let pull_db = format!("bench_{pid}_pull");
@@ -486,40 +726,58 @@ pub fn run(setup: &Setup, both: &[usize], ours_only: &[usize]) -> Results {
             Ok(dir) => dir,
             Err(e) => {
                 eprintln!("error: {tables} tables: {e}");
-                for task in TASKS {
-                    results.insert((Tool::Ours, task, tables), CellResult::Failed(e.clone()));
+                for &task in tasks {
+                    results
+                        .cells
+                        .insert((Tool::Ours, task, tables), CellResult::Failed(e.clone()));
                 }
                 continue;
             }
         };
         // The database `pull` reads, filled by schema-cli push (untimed).
-        let pull_ready = setup.recreate(&pull_db).and_then(|()| {
-            let job = Job::new(&setup.cli, &project)
-                .arg("push")
-                .arg("--url")
-                .arg(setup.url(&pull_db));
-            let log = setup.work.join(format!("pull-setup-{tables}"));
-            match measure::run(&job, Duration::from_secs(3600), &log) {
-                Ok(Outcome::Done(..)) => Ok(()),
-                Ok(Outcome::TimedOut) => Err("filling the pull database timed out".to_owned()),
-                Err(e) => Err(format!("filling the pull database (schema-cli push): {e}")),
-            }
-        });
-        let tools: &[Tool] = if with_drizzle {
-            &[Tool::Ours, Tool::Drizzle]
+        let pull_ready = if !tasks.contains(&Task::Pull) {
+            Ok(())
         } else {
-            &[Tool::Ours]
+            setup.recreate(&pull_db).and_then(|()| {
+                let job = Job::new(&setup.cli, &project)
+                    .arg("push")
+                    .arg("--url")
+                    .arg(setup.url(&pull_db));
+                let log = setup.work.join(format!("pull-setup-{tables}"));
+                match measure::run(&job, Duration::from_secs(3600), &log) {
+                    Ok(Outcome::Done(..)) => Ok(()),
+                    Ok(Outcome::TimedOut) => Err("filling the pull database timed out".to_owned()),
+                    Err(e) => Err(format!("filling the pull database (schema-cli push): {e}")),
+                }
+            })
         };
-        for task in TASKS {
+        for &task in tasks {
+            let tools: &[Tool] = match (task, with_drizzle) {
+                (Task::Push, true) => &[Tool::Ours, Tool::OursSql, Tool::Drizzle, Tool::DrizzleSql],
+                (Task::Push, false) => &[Tool::Ours, Tool::OursSql],
+                (_, true) => &[Tool::Ours, Tool::Drizzle],
+                (_, false) => &[Tool::Ours],
+            };
             for &tool in tools {
                 let key = (tool, task);
                 let prior = previous
                     .get(&key)
-                    .and_then(|&n| results.get(&(tool, task, n)));
+                    .and_then(|&n| results.get(tool, task, n))
+                    .cloned();
+                // The floor rows' SQL, written before their runs (untimed).
+                let mut floor = || -> Result<(), String> {
+                    if tool.sql_file().is_some() {
+                        let statements = write_floor_sql(setup, &project, tool, &push_db, tables)?;
+                        results.statements.insert((tool, tables), statements);
+                    }
+                    Ok(())
+                };
                 let result = if let Some(CellResult::OverCap { .. }) = prior {
                     CellResult::OverCap { ran: false }
                 } else if let (Task::Pull, Err(e)) = (task, &pull_ready) {
                     CellResult::Failed(e.clone())
+                } else if let Err(e) = floor() {
+                    CellResult::Failed(format!("writing the SQL of {}: {e}", tool.name()))
                 } else {
                     let cell = |task| Cell {
                         setup,
@@ -537,7 +795,7 @@ pub fn run(setup: &Setup, both: &[usize], ours_only: &[usize]) -> Results {
                         let _ = fresh.before_each();
                         let _ = measure::run(&fresh.job(), setup.cap, &log);
                     }
-                    cell(task).measure(warm_up(prior))
+                    cell(task).measure(warm_up(prior.as_ref()))
                 };
                 eprintln!(
                     "{:>6} tables  {:<12} {:<18} {}",
@@ -546,7 +804,7 @@ pub fn run(setup: &Setup, both: &[usize], ours_only: &[usize]) -> Results {
                     format!("{task:?}"),
                     crate::report::describe(&result)
                 );
-                results.insert((tool, task, tables), result);
+                results.cells.insert((tool, task, tables), result);
                 previous.insert(key, tables);
             }
         }

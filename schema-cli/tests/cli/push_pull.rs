@@ -322,3 +322,33 @@ fn pull_never_overwrites_code_without_force() {
         );
     });
 }
+
+/// A push runs its statements as one message; when one fails, they run again
+/// one by one so the error names it, and nothing stays applied.
+#[test]
+fn a_failing_push_names_the_statement_and_applies_nothing() {
+    block_on(async {
+        let db = fresh_database().await;
+        let url = db.url().to_owned();
+        let client = db.client();
+        // Takes the name of `member`'s primary key index.
+        client
+            .batch_execute("CREATE SEQUENCE member_pkey")
+            .await
+            .expect("sequence");
+        let project = Project::new("push-fails");
+        project
+            .file("schema.toml", "schema = \"schema.rs\"\n")
+            .file("schema.rs", TABLES);
+        insta::assert_snapshot!(project.run(&["push", "--url", &url]));
+        let tables: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+                &[],
+            )
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(tables, 0, "a table of the failed push stayed");
+    });
+}
