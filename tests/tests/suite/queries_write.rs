@@ -1013,3 +1013,110 @@ fn generic_transactions_are_send() {
         assert_eq!(resume_ids(db.client()).await, ["r1", "r2"]);
     });
 }
+
+mod wide_table {
+    use schema_macros::table;
+
+    /// More columns than one tuple of fields holds (16): the generated
+    /// inserts bind them as two tuples.
+    #[table]
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct Wide {
+        #[column(primary_key, identity)]
+        pub id: i64,
+        pub c01: i32,
+        pub c02: i32,
+        pub c03: i32,
+        pub c04: i32,
+        pub c05: i32,
+        pub c06: i32,
+        pub c07: i32,
+        pub c08: i32,
+        pub c09: i32,
+        pub c10: i32,
+        pub c11: i32,
+        pub c12: i32,
+        pub c13: i32,
+        pub c14: i32,
+        pub c15: i32,
+        pub c16: String,
+        #[column(default = 7)]
+        pub c17: i32,
+        pub c18: Option<String>,
+    }
+}
+
+#[test]
+fn a_table_wider_than_one_tuple_of_fields_inserts_every_column() {
+    use wide_table::{NewWide, Wide};
+    pg::block_on(async {
+        let db = database(&schema_core::SchemaBuilder::new().table::<Wide>().build()).await;
+        let new = NewWide {
+            c01: 1,
+            c02: 2,
+            c03: 3,
+            c04: 4,
+            c05: 5,
+            c06: 6,
+            c07: 7,
+            c08: 8,
+            c09: 9,
+            c10: 10,
+            c11: 11,
+            c12: 12,
+            c13: 13,
+            c14: 14,
+            c15: 15,
+            c16: "sixteen".into(),
+            c18: Some("eighteen".into()),
+        };
+        let first = Wide::insert(new.clone())
+            .returning()
+            .fetch_one(db.client())
+            .await
+            .expect("insert the New struct");
+        let expected = Wide {
+            id: 1,
+            c01: 1,
+            c02: 2,
+            c03: 3,
+            c04: 4,
+            c05: 5,
+            c06: 6,
+            c07: 7,
+            c08: 8,
+            c09: 9,
+            c10: 10,
+            c11: 11,
+            c12: 12,
+            c13: 13,
+            c14: 14,
+            c15: 15,
+            c16: "sixteen".into(),
+            c17: 7,
+            c18: Some("eighteen".into()),
+        };
+        assert_eq!(first, expected);
+        // `with` after the second tuple's columns, and the whole struct.
+        let second = Wide::insert(new.with(Wide::c17, 70))
+            .returning()
+            .fetch_one(db.client())
+            .await
+            .expect("insert with a defaulted column");
+        assert_eq!(
+            (second.id, second.c17, second.c16),
+            (2, 70, "sixteen".into())
+        );
+        let whole = Wide {
+            id: 10,
+            c01: -1,
+            ..expected
+        };
+        let third = Wide::insert(whole.clone())
+            .returning()
+            .fetch_one(db.client())
+            .await
+            .expect("insert the whole struct");
+        assert_eq!(third, whole);
+    });
+}
