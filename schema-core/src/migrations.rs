@@ -109,18 +109,29 @@ impl Snapshot {
     /// Deterministic, pretty-printed JSON: `id`, `parent`, then the schema in
     /// canonical order, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut schema = self.schema.clone();
-        schema.normalize();
-        let canonical = Snapshot {
-            id: self.id.clone(),
-            parent: self.parent.clone(),
-            up_checksum: self.up_checksum.clone(),
-            schema,
-        };
-        let mut text = serde_json::to_string_pretty(&canonical)
+        let schema = self.schema.normalized();
+        let mut text = serde_json::to_string_pretty(&self.as_written(&schema))
             .unwrap_or_else(|error| unreachable!("the model always serializes: {error}"));
         text.push('\n');
         text
+    }
+
+    /// Writes the bytes of [`Snapshot::to_json`] to `out` as they are made,
+    /// without holding the whole text.
+    pub fn write_json(&self, mut out: impl io::Write) -> io::Result<()> {
+        let schema = self.schema.normalized();
+        serde_json::to_writer_pretty(&mut out, &self.as_written(&schema))?;
+        out.write_all(b"\n")
+    }
+
+    /// This snapshot's fields with `schema` (this one's, in canonical order).
+    fn as_written<'a>(&'a self, schema: &'a Schema) -> SnapshotJson<'a> {
+        SnapshotJson {
+            id: &self.id,
+            parent: self.parent.as_deref(),
+            up_checksum: self.up_checksum.as_deref(),
+            schema,
+        }
     }
 
     /// Reads a snapshot written by [`Snapshot::to_json`].
@@ -129,6 +140,16 @@ impl Snapshot {
         snapshot.schema.normalize();
         Ok(snapshot)
     }
+}
+
+/// [`Snapshot`] as written: the same fields, borrowed.
+#[derive(Serialize)]
+struct SnapshotJson<'a> {
+    id: &'a str,
+    parent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    up_checksum: Option<&'a str>,
+    schema: &'a Schema,
 }
 
 /// The header of `snapshot.json`, read without building the schema.
@@ -193,9 +214,8 @@ enum SnapshotCheck {
 }
 
 /// Writes the migration folder `out/<folder>` with its three files
-/// (`snapshot_json` from [`Snapshot::to_json`]). The
-/// folder is written under a temporary name and renamed into place, so an
-/// interrupted run never leaves a half-written migration that looks whole.
+/// (`snapshot_json` from [`Snapshot::to_json`]), through a
+/// [`StagedMigration`].
 pub fn write_migration(
     out: &Path,
     folder: &str,
@@ -203,21 +223,65 @@ pub fn write_migration(
     down_sql: &str,
     snapshot_json: &str,
 ) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(out)?;
-    let staging = out.join(format!(".{folder}.tmp"));
-    let target = out.join(folder);
-    let write = || -> io::Result<()> {
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)?;
-        std::fs::write(staging.join(UP_FILE), up_sql)?;
-        std::fs::write(staging.join(DOWN_FILE), down_sql)?;
-        std::fs::write(staging.join(SNAPSHOT_FILE), snapshot_json)?;
-        std::fs::rename(&staging, &target)
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&staging);
-    })?;
-    Ok(target)
+    let staged = StagedMigration::create(out, folder)?;
+    staged.write(UP_FILE, up_sql)?;
+    staged.write(DOWN_FILE, down_sql)?;
+    staged.write(SNAPSHOT_FILE, snapshot_json)?;
+    staged.commit()
+}
+
+/// A migration folder being written. Its files go into a hidden folder
+/// next to it that [`StagedMigration::commit`] renames into place, so an
+/// interrupted run never leaves a half-written migration that looks whole;
+/// dropped without a commit (an error), the hidden folder is removed.
+#[derive(Debug)]
+pub struct StagedMigration {
+    staging: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl StagedMigration {
+    /// Starts writing `out/<folder>`, creating `out` when needed.
+    pub fn create(out: &Path, folder: &str) -> io::Result<Self> {
+        std::fs::create_dir_all(out)?;
+        let staged = Self {
+            staging: out.join(format!(".{folder}.tmp")),
+            target: out.join(folder),
+            committed: false,
+        };
+        let _ = std::fs::remove_dir_all(&staged.staging);
+        std::fs::create_dir(&staged.staging)?;
+        Ok(staged)
+    }
+
+    /// Writes the file `name` of the migration.
+    pub fn write(&self, name: &str, contents: &str) -> io::Result<()> {
+        std::fs::write(self.staging.join(name), contents)
+    }
+
+    /// Writes `snapshot.json` as it is serialized ([`Snapshot::write_json`]).
+    pub fn write_snapshot(&self, snapshot: &Snapshot) -> io::Result<()> {
+        let file = std::fs::File::create(self.staging.join(SNAPSHOT_FILE))?;
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        snapshot.write_json(&mut out)?;
+        io::Write::flush(&mut out)
+    }
+
+    /// Moves the written folder into place; returns its path.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        std::fs::rename(&self.staging, &self.target)?;
+        self.committed = true;
+        Ok(std::mem::take(&mut self.target))
+    }
+}
+
+impl Drop for StagedMigration {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// Reads every migration folder of `dir`, sorted by id, checking each

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use anyhow::{anyhow, Context as _};
 use schema_core::diff::{self, Diff};
-use schema_core::migrations::{self, Migration, Snapshot};
+use schema_core::migrations::{self, Migration, Snapshot, StagedMigration};
 use schema_core::model::Schema;
 use schema_core::sql::changes;
 
@@ -74,6 +74,9 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     } else {
         changes::script(&statements, forward.is_transactional())
     };
+    // Only the count and the warnings are needed from here on.
+    let statement_count = statements.len();
+    let losses: Vec<String> = statements.into_iter().filter_map(|s| s.data_loss).collect();
 
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
     let name = slug(
@@ -92,42 +95,44 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
             schema
         },
     };
+    let cannot_write = |error: std::io::Error| {
+        anyhow!(
+            "cannot write the migration `{folder}` in `{}`: {error}",
+            source::relative(&config.out).display()
+        )
+    };
+    let staged = StagedMigration::create(&config.out, &folder).map_err(cannot_write)?;
     // The snapshot is written out while the reverse diff is made.
-    let (down, snapshot_json) = std::thread::scope(|scope| {
-        let json = scope.spawn(|| snapshot.to_json());
+    std::thread::scope(|scope| {
+        let json = scope.spawn(|| staged.write_snapshot(&snapshot));
+        staged.write(migrations::UP_FILE, &up)?;
         let down = if args.custom {
             "-- The reverse of this custom migration, if it has one.\n".to_owned()
         } else {
             let backward = diff::diff(&snapshot.schema, &previous, &forward.reverse_hints());
             down_script(&forward, &backward)
         };
-        let json = json
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (down, json)
-    });
-    let dir = migrations::write_migration(&config.out, &folder, &up, &down, &snapshot_json)
-        .map_err(|error| {
-            anyhow!(
-                "cannot write the migration `{folder}` in `{}`: {error}",
-                source::relative(&config.out).display()
-            )
-        })?;
+        staged.write(migrations::DOWN_FILE, &down)?;
+        json.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+    .map_err(cannot_write)?;
+    let dir = staged.commit().map_err(cannot_write)?;
 
     let shown = source::relative(&dir);
     println!("Wrote {}", shown.display());
     if !args.custom {
         println!(
             "  {} statement{}{}",
-            statements.len(),
-            if statements.len() == 1 { "" } else { "s" },
+            statement_count,
+            if statement_count == 1 { "" } else { "s" },
             if forward.is_transactional() {
                 ""
             } else {
                 " (run outside a transaction: it adds enum labels)"
             }
         );
-        for loss in statements.iter().filter_map(|s| s.data_loss.as_deref()) {
+        for loss in &losses {
             eprintln!("warning: {loss}");
         }
     }
