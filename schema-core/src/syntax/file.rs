@@ -16,7 +16,6 @@ use syn::visit::Visit;
 use super::ast::{enum_def, table_def, EnumDef, TableDef};
 use super::{attribute_args, is_attribute};
 use crate::model::{self, DefaultValue, ForeignKey, Literal, ReferentialAction, Schema, SqlType};
-use crate::table::SchemaBuilder;
 
 /// A place in a source file: `line` counts from 1, `column` from 0 in
 /// characters (as proc-macro2 counts them); line 0 is no place (a problem
@@ -459,11 +458,28 @@ fn item_boundaries(source: &str) -> Vec<(usize, usize)> {
             _ => {
                 item_ended = false;
                 i += 1;
+                // The rest of an identifier, number or punctuation run, and
+                // the spaces after it, change nothing above.
+                while i < bytes.len() && !SCANNED[usize::from(bytes[i])] {
+                    i += 1;
+                }
             }
         }
     }
     boundaries
 }
+
+/// The bytes [`item_boundaries`] must look at one by one once inside a line.
+const SCANNED: [bool; 256] = {
+    let mut scanned = [false; 256];
+    let mut i = 0;
+    let special = b"\n/\"r'([{)]};";
+    while i < special.len() {
+        scanned[special[i] as usize] = true;
+        i += 1;
+    }
+    scanned
+};
 
 /// The start of the line holding byte `i`.
 fn line_start(bytes: &[u8], i: usize) -> usize {
@@ -588,11 +604,17 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
         }
     }
 
-    let mut builder = SchemaBuilder::new();
+    // Built here rather than with `SchemaBuilder`, which would copy every
+    // table a second time: the first declaration of a name is kept.
+    let mut schema = Schema::default();
+    let mut namespaces = BTreeSet::new();
     let mut seen_enums = BTreeSet::new();
     for (file, parsed) in files.iter().enumerate() {
         for item in &parsed.enums {
-            if !seen_enums.insert((&item.model.schema, &item.model.name)) {
+            namespaces.insert(&*item.model.schema);
+            if seen_enums.insert((&item.model.schema, &item.model.name)) {
+                schema.enums.push(item.model.clone());
+            } else {
                 errors.push(ResolveError {
                     file,
                     at: item.at,
@@ -602,7 +624,6 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                     ),
                 });
             }
-            builder.add_enum(&item.model);
         }
     }
 
@@ -610,7 +631,9 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
     for (file, parsed) in files.iter().enumerate() {
         for item in &parsed.tables {
             let mut table = item.table.clone();
-            if !seen_tables.insert((&item.table.schema, &item.table.name)) {
+            namespaces.insert(&*item.table.schema);
+            let first = seen_tables.insert((&item.table.schema, &item.table.name));
+            if !first {
                 errors.push(ResolveError {
                     file,
                     at: item.at,
@@ -620,7 +643,6 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                     ),
                 });
             }
-            let mut enums = Vec::new();
             for enum_column in &item.enum_columns {
                 let ident = &enum_column.ident;
                 match unique_lookup(&enums_by_ident, ident) {
@@ -646,7 +668,6 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                                 });
                             }
                         }
-                        enums.push(&found.model);
                     }
                     Lookup::None => errors.push(ResolveError {
                         file,
@@ -725,10 +746,13 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
                 });
             }
             table.foreign_keys = Cow::Owned(foreign_keys);
-            builder.add_table(&table, &enums);
+            if first {
+                schema.tables.push(table);
+            }
         }
     }
-    let schema = builder.build();
+    schema.namespaces = namespaces.into_iter().map(str::to_owned).collect();
+    schema.normalize();
     for (schema_name, name, table) in duplicate_relation_names(&schema) {
         // At the struct of the table holding the second use of the name.
         let (file, at) = files
