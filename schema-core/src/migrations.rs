@@ -109,18 +109,19 @@ impl Snapshot {
     /// Deterministic, pretty-printed JSON: `id`, `parent`, then the schema in
     /// canonical order, with a final newline.
     pub fn to_json(&self) -> String {
-        let schema = self.schema.normalized();
-        let mut text = serde_json::to_string_pretty(&self.as_written(&schema))
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes)
             .unwrap_or_else(|error| unreachable!("the model always serializes: {error}"));
-        text.push('\n');
-        text
+        String::from_utf8(bytes)
+            .unwrap_or_else(|error| unreachable!("serde_json writes UTF-8: {error}"))
     }
 
     /// Writes the bytes of [`Snapshot::to_json`] to `out` as they are made,
     /// without holding the whole text.
     pub fn write_json(&self, mut out: impl io::Write) -> io::Result<()> {
         let schema = self.schema.normalized();
-        serde_json::to_writer_pretty(&mut out, &self.as_written(&schema))?;
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+        self.as_written(&schema).serialize(&mut serializer)?;
         out.write_all(b"\n")
     }
 
@@ -150,6 +151,92 @@ struct SnapshotJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     up_checksum: Option<&'a str>,
     schema: &'a Schema,
+}
+
+/// serde_json's pretty layout (`to_string_pretty`: two-space indents,
+/// `": "` after keys), byte for byte, with each line break and its
+/// indentation written at once instead of two bytes at a time.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// A comma when asked, a line break and the indentation of `depth`.
+    fn new_line<W: ?Sized + io::Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
+        const BREAK: &[u8] = b",\n                                                                ";
+        let start = usize::from(!comma);
+        let end = 2 + 2 * self.depth;
+        if end <= BREAK.len() {
+            return out.write_all(&BREAK[start..end]);
+        }
+        out.write_all(&BREAK[start..2])?;
+        for _ in 0..self.depth {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(out, false)?;
+        }
+        out.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.new_line(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(out, false)?;
+        }
+        out.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.new_line(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// The header of `snapshot.json`, read without building the schema.
@@ -1194,5 +1281,22 @@ mod tests {
         );
         let back = Snapshot::from_json(&json).expect("round trip");
         assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn the_snapshot_layout_is_serde_jsons_pretty_one() {
+        // Nested deeper than the formatter's ready-made indentation.
+        let mut deep = serde_json::json!([]);
+        for depth in 0..40 {
+            deep = serde_json::json!({ "depth": depth, "empty": [], "inner": [deep, {}] });
+        }
+        let mut written = Vec::new();
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut written, Pretty::default());
+        deep.serialize(&mut serializer).expect("serializes");
+        assert_eq!(
+            String::from_utf8(written).expect("UTF-8"),
+            serde_json::to_string_pretty(&deep).expect("serializes")
+        );
     }
 }
