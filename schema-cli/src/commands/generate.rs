@@ -10,6 +10,7 @@
 //! answers file holding the same flags, one per line.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{anyhow, Context as _};
 use schema_core::diff::{self, Diff};
@@ -67,7 +68,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let statements = if args.custom {
         Vec::new()
     } else {
-        changes::render(&forward.changes)
+        render(&forward.changes)
     };
     let up = if args.custom {
         "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned()
@@ -137,6 +138,39 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Success)
+}
+
+/// [`changes::render`] on two threads: statements depend on their change
+/// only, so chunks of changes are rendered apart and put back in order.
+fn render(changes: &[diff::Change]) -> Vec<changes::Statement> {
+    const CHUNK: usize = 64;
+    if changes.len() <= CHUNK {
+        return changes::render(changes);
+    }
+    let chunks: Vec<&[diff::Change]> = changes.chunks(CHUNK).collect();
+    let next = AtomicUsize::new(0);
+    let render_chunks = || {
+        let mut rendered = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else {
+                return rendered;
+            };
+            rendered.push((i, changes::render(chunk)));
+        }
+    };
+    let mut rendered = std::thread::scope(|scope| {
+        let other = scope.spawn(render_chunks);
+        let mut rendered = render_chunks();
+        rendered.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        rendered
+    });
+    rendered.sort_unstable_by_key(|&(i, _)| i);
+    rendered.into_iter().flat_map(|(_, chunk)| chunk).collect()
 }
 
 /// The migrations of `dir`, oldest first, and the schema of the newest

@@ -4,7 +4,7 @@
 //! (foreign key targets, enum column types) and checks the schema as a whole.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
 
@@ -686,8 +686,8 @@ pub struct ResolveError {
 /// must be unique across the schema are checked.
 pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
     let mut errors = Vec::new();
-    let mut tables_by_ident: BTreeMap<&str, Vec<&TableItem>> = BTreeMap::new();
-    let mut enums_by_ident: BTreeMap<&str, Vec<&EnumItem>> = BTreeMap::new();
+    let mut tables_by_ident: HashMap<&str, Vec<&TableItem>> = HashMap::new();
+    let mut enums_by_ident: HashMap<&str, Vec<&EnumItem>> = HashMap::new();
     for parsed in files {
         for table in &parsed.tables {
             tables_by_ident.entry(&table.ident).or_default().push(table);
@@ -701,7 +701,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
     // table a second time: the first declaration of a name is kept.
     let mut schema = Schema::default();
     let mut namespaces = BTreeSet::new();
-    let mut seen_enums = BTreeSet::new();
+    let mut seen_enums = HashSet::new();
     for (file, parsed) in files.iter().enumerate() {
         for item in &parsed.enums {
             namespaces.insert(&*item.model.schema);
@@ -720,7 +720,7 @@ pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
         }
     }
 
-    let mut seen_tables = BTreeSet::new();
+    let mut seen_tables = HashSet::new();
     for (file, parsed) in files.iter().enumerate() {
         for item in &parsed.tables {
             let mut table = item.table.clone();
@@ -878,7 +878,7 @@ enum Lookup<T> {
     Many,
 }
 
-fn unique_lookup<T: Copy>(map: &BTreeMap<&str, Vec<T>>, key: &str) -> Lookup<T> {
+fn unique_lookup<T: Copy>(map: &HashMap<&str, Vec<T>>, key: &str) -> Lookup<T> {
     match map.get(key).map(Vec::as_slice) {
         None | Some([]) => Lookup::None,
         Some([one]) => Lookup::One(*one),
@@ -923,7 +923,7 @@ fn is_key_of(table: &model::Table, columns: &[Cow<'static, str>]) -> bool {
 /// Relation names (tables, key and unique indexes, indexes) used twice in one
 /// namespace: the namespace, the name, and the table holding its second use.
 pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String, String)> {
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::new();
     let mut duplicates = Vec::new();
     for table in &schema.tables {
         let mut names: Vec<&str> = vec![&table.name];
