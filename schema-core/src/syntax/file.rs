@@ -170,20 +170,20 @@ impl TableItem {
             .foreign_keys
             .iter()
             .map(|fk| {
-                let target = fk.target_type();
+                // `User` of `User::id`, read in place: a reference names a
+                // struct and a field (checked when the attribute is read).
+                let path = &fk.references[0];
+                let target = path.segments.iter().rev().nth(1);
                 ForeignKeyItem {
                     name: fk.name.clone(),
                     fields: fk.fields.clone(),
-                    target: target
-                        .segments
-                        .last()
-                        .map(|s| s.ident.to_string())
-                        .unwrap_or_default(),
-                    target_at: at(target.span()),
+                    target: target.map(|s| s.ident.to_string()).unwrap_or_default(),
+                    target_at: at(first_token_span(path)),
                     target_fields: fk
-                        .target_fields()
+                        .references
                         .iter()
-                        .map(|field| (field.to_string(), at(field.span())))
+                        .filter_map(|path| path.segments.last())
+                        .map(|s| (s.ident.to_string(), at(s.ident.span())))
                         .collect(),
                     on_delete: fk.on_delete,
                     on_update: fk.on_update,
@@ -198,6 +198,16 @@ impl TableItem {
             enum_columns,
             foreign_keys,
         }
+    }
+}
+
+/// Where `path` starts (as `path.span()` does, without joining the spans of
+/// all its tokens).
+fn first_token_span(path: &syn::Path) -> Span {
+    match (&path.leading_colon, path.segments.first()) {
+        (Some(colon), _) => colon.spans[0],
+        (None, Some(segment)) => segment.ident.span(),
+        (None, None) => path.span(),
     }
 }
 
