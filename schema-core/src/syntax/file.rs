@@ -327,8 +327,8 @@ impl Iterator for Pieces<'_> {
 /// [`parse_files`] on `threads` threads.
 fn parse_in_pieces(sources: &[&str], threads: usize) -> Vec<Result<ParsedFile, SourceErrors>> {
     let pieces = Mutex::new(Pieces::new(sources).enumerate());
-    let results: Mutex<Vec<(usize, Piece, Result<ParsedFile, SourceErrors>)>> =
-        Mutex::new(Vec::new());
+    // (the piece's place in the order, the piece, what parsing it gave)
+    let results = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
