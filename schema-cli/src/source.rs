@@ -77,12 +77,7 @@ pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
     if !report.is_empty() {
         return Err(errors_report(&report));
     }
-    let schema = syntax::resolve(&parsed);
-    // Freeing thousands of parsed items takes a millisecond the caller need
-    // not wait for: the other core is idle while the schema is diffed. (When
-    // no thread can be started, the items are freed here.)
-    let _ = std::thread::Builder::new().spawn(move || drop(parsed));
-    schema.map_err(|errors| {
+    syntax::resolve_owned(parsed).map_err(|errors| {
         let mut report = String::new();
         for error in errors {
             let _ = writeln!(

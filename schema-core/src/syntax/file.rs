@@ -4,6 +4,7 @@
 //! (foreign key targets, enum column types) and checks the schema as a whole.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
@@ -695,190 +696,279 @@ pub struct ResolveError {
 /// and foreign key targets are looked up by their Rust names, and names that
 /// must be unique across the schema are checked.
 pub fn resolve(files: &[ParsedFile]) -> Result<Schema, Vec<ResolveError>> {
-    let mut errors = Vec::new();
-    let mut tables_by_ident: HashMap<&str, Vec<&TableItem>> = HashMap::new();
-    let mut enums_by_ident: HashMap<&str, Vec<&EnumItem>> = HashMap::new();
-    for parsed in files {
-        for table in &parsed.tables {
-            tables_by_ident.entry(&table.ident).or_default().push(table);
-        }
-        for item in &parsed.enums {
-            enums_by_ident.entry(&item.ident).or_default().push(item);
-        }
-    }
+    Resolution::of(files).finish(
+        files
+            .iter()
+            .flat_map(|parsed| &parsed.tables)
+            .map(|item| item.table.clone()),
+    )
+}
 
-    // Built here rather than with `SchemaBuilder`, which would copy every
-    // table a second time: the first declaration of a name is kept.
-    let mut schema = Schema::default();
-    let mut namespaces = BTreeSet::new();
-    let mut seen_enums = HashSet::new();
-    for (file, parsed) in files.iter().enumerate() {
-        for item in &parsed.enums {
-            namespaces.insert(&*item.model.schema);
-            if seen_enums.insert((&item.model.schema, &item.model.name)) {
-                schema.enums.push(item.model.clone());
-            } else {
-                errors.push(ResolveError {
-                    file,
-                    at: item.at,
-                    message: format!(
-                        "the enum type `{}.{}` is declared twice",
-                        item.model.schema, item.model.name
-                    ),
-                });
+/// [`resolve`], moving the tables out of `files` instead of copying them.
+pub fn resolve_owned(files: Vec<ParsedFile>) -> Result<Schema, Vec<ResolveError>> {
+    let resolution = Resolution::of(&files);
+    resolution.finish(
+        files
+            .into_iter()
+            .flat_map(|parsed| parsed.tables)
+            .map(|item| item.table),
+    )
+}
+
+/// What resolving found, before the tables are taken: every problem, and
+/// what to set on each table.
+struct Resolution {
+    errors: Vec<ResolveError>,
+    namespaces: BTreeSet<String>,
+    enums: Vec<model::Enum>,
+    /// Per `#[table]` item, in file order: its closed enum column types and
+    /// foreign keys; `None` for a table declared twice (the first
+    /// declaration is kept).
+    tables: Vec<Option<Closed>>,
+    /// Where each kept table is declared, by namespace and name.
+    declared_at: HashMap<(String, String), (usize, Position)>,
+}
+
+/// What a table's struct alone could not say.
+struct Closed {
+    /// Enum column types, by column index.
+    enum_types: Vec<(usize, SqlType)>,
+    foreign_keys: Vec<ForeignKey>,
+}
+
+impl Resolution {
+    fn of(files: &[ParsedFile]) -> Self {
+        let mut errors = Vec::new();
+        let mut tables_by_ident: HashMap<&str, Vec<&TableItem>> = HashMap::new();
+        let mut enums_by_ident: HashMap<&str, Vec<&EnumItem>> = HashMap::new();
+        for parsed in files {
+            for table in &parsed.tables {
+                tables_by_ident.entry(&table.ident).or_default().push(table);
+            }
+            for item in &parsed.enums {
+                enums_by_ident.entry(&item.ident).or_default().push(item);
             }
         }
-    }
 
-    let mut seen_tables = HashSet::new();
-    for (file, parsed) in files.iter().enumerate() {
-        for item in &parsed.tables {
-            let mut table = item.table.clone();
-            namespaces.insert(&*item.table.schema);
-            let first = seen_tables.insert((&item.table.schema, &item.table.name));
-            if !first {
-                errors.push(ResolveError {
-                    file,
-                    at: item.at,
-                    message: format!(
-                        "the table `{}.{}` is declared twice",
-                        table.schema, table.name
-                    ),
-                });
-            }
-            for enum_column in &item.enum_columns {
-                let ident = &enum_column.ident;
-                match unique_lookup(&enums_by_ident, ident) {
-                    Lookup::One(found) => {
-                        let column = &mut table.columns.to_mut()[enum_column.column];
-                        column.sql_type = SqlType::Enum {
-                            schema: found.model.schema.clone(),
-                            name: found.model.name.clone(),
-                        };
-                        // A scalar's default is a label; an array's is an
-                        // array literal (`"{}"`).
-                        if let Some(DefaultValue::Literal(Literal::String(label))) = &column.default {
-                            if column.array_dims == 0 && !found.model.values.iter().any(|v| v == label) {
-                                errors.push(ResolveError {
-                                    file,
-                                    at: enum_column.at,
-                                    message: format!(
-                                        "the default \"{label}\" of column `{}` is not a label of enum `{}`\nhelp: use one of: {}",
-                                        column.name,
-                                        found.model.name,
-                                        found.model.values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
-                                    ),
-                                });
-                            }
-                        }
-                    }
-                    Lookup::None => errors.push(ResolveError {
-                        file,
-                        at: enum_column.at,
-                        message: format!(
-                            "`{ident}` has no PostgreSQL column type: it is not a `#[pg_enum]` of the schema files\nhelp: give the column an explicit type with `#[column(sql_type = \"…\")]`, or put `#[pg_enum]` on `{ident}` in a schema file"
-                        ),
-                    }),
-                    Lookup::Many => errors.push(ResolveError {
-                        file,
-                        at: enum_column.at,
-                        message: format!("`{ident}` names more than one `#[pg_enum]` in the schema files: rename one"),
-                    }),
-                }
-            }
-            let mut foreign_keys = Vec::new();
-            for fk in &item.foreign_keys {
-                let target_ident = &fk.target;
-                let target = match unique_lookup(&tables_by_ident, target_ident) {
-                    Lookup::One(target) => target,
-                    Lookup::None => {
-                        errors.push(ResolveError {
-                            file,
-                            at: fk.target_at,
-                            message: format!("the foreign key `{}` references `{target_ident}`, which is not a `#[table]` struct of the schema files\nhelp: check the name, or move the `#[table] struct {target_ident}` into a file under the configured schema path", fk.name),
-                        });
-                        continue;
-                    }
-                    Lookup::Many => {
-                        errors.push(ResolveError {
-                            file,
-                            at: fk.target_at,
-                            message: format!("`{target_ident}` names more than one `#[table]` struct in the schema files: rename one"),
-                        });
-                        continue;
-                    }
-                };
-                let mut references_columns = Vec::new();
-                for (field, at) in &fk.target_fields {
-                    match target.fields.iter().position(|f| f == field) {
-                        Some(i) => references_columns.push(target.table.columns[i].name.clone()),
-                        None => errors.push(ResolveError {
-                            file,
-                            at: *at,
-                            message: format!("`{target_ident}` has no field `{field}`"),
-                        }),
-                    }
-                }
-                if references_columns.len() != fk.fields.len() {
-                    continue;
-                }
-                if !is_key_of(&target.table, &references_columns) {
+        let mut namespaces = BTreeSet::new();
+        let mut enums = Vec::new();
+        let mut seen_enums = HashSet::new();
+        for (file, parsed) in files.iter().enumerate() {
+            for item in &parsed.enums {
+                namespaces.insert(item.model.schema.to_string());
+                if seen_enums.insert((&item.model.schema, &item.model.name)) {
+                    enums.push(item.model.clone());
+                } else {
                     errors.push(ResolveError {
                         file,
-                        at: fk.target_at,
+                        at: item.at,
                         message: format!(
-                            "the foreign key `{}` references {} of `{}`, which is neither its primary key nor unique; PostgreSQL would reject it\nhelp: mark the referenced column `primary_key` or `unique`",
-                            fk.name,
-                            references_columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
-                            target.table.name
+                            "the enum type `{}.{}` is declared twice",
+                            item.model.schema, item.model.name
                         ),
                     });
                 }
-                foreign_keys.push(ForeignKey {
-                    name: Cow::Owned(fk.name.clone()),
-                    columns: fk
-                        .fields
-                        .iter()
-                        .map(|&i| item.table.columns[i].name.clone())
-                        .collect(),
-                    references_schema: target.table.schema.clone(),
-                    references_table: target.table.name.clone(),
-                    references_columns: Cow::Owned(references_columns),
-                    on_delete: fk.on_delete,
-                    on_update: fk.on_update,
-                });
-            }
-            table.foreign_keys = Cow::Owned(foreign_keys);
-            if first {
-                schema.tables.push(table);
             }
         }
+
+        let mut tables = Vec::new();
+        let mut declared_at = HashMap::new();
+        for (file, parsed) in files.iter().enumerate() {
+            for item in &parsed.tables {
+                let table = &item.table;
+                if !namespaces.contains(&*table.schema) {
+                    namespaces.insert(table.schema.to_string());
+                }
+                let key = (table.schema.to_string(), table.name.to_string());
+                let first = match declared_at.entry(key) {
+                    Entry::Vacant(entry) => {
+                        entry.insert((file, item.at));
+                        true
+                    }
+                    Entry::Occupied(_) => false,
+                };
+                if !first {
+                    errors.push(ResolveError {
+                        file,
+                        at: item.at,
+                        message: format!(
+                            "the table `{}.{}` is declared twice",
+                            table.schema, table.name
+                        ),
+                    });
+                }
+                let mut enum_types = Vec::new();
+                for enum_column in &item.enum_columns {
+                    let ident = &enum_column.ident;
+                    match unique_lookup(&enums_by_ident, ident) {
+                        Lookup::One(found) => {
+                            let column = &table.columns[enum_column.column];
+                            enum_types.push((
+                                enum_column.column,
+                                SqlType::Enum {
+                                    schema: found.model.schema.clone(),
+                                    name: found.model.name.clone(),
+                                },
+                            ));
+                            // A scalar's default is a label; an array's is an
+                            // array literal (`"{}"`).
+                            if let Some(DefaultValue::Literal(Literal::String(label))) = &column.default {
+                                if column.array_dims == 0 && !found.model.values.iter().any(|v| v == label) {
+                                    errors.push(ResolveError {
+                                        file,
+                                        at: enum_column.at,
+                                        message: format!(
+                                            "the default \"{label}\" of column `{}` is not a label of enum `{}`\nhelp: use one of: {}",
+                                            column.name,
+                                            found.model.name,
+                                            found.model.values.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")
+                                        ),
+                                    });
+                                }
+                            }
+                        }
+                        Lookup::None => errors.push(ResolveError {
+                            file,
+                            at: enum_column.at,
+                            message: format!(
+                                "`{ident}` has no PostgreSQL column type: it is not a `#[pg_enum]` of the schema files\nhelp: give the column an explicit type with `#[column(sql_type = \"…\")]`, or put `#[pg_enum]` on `{ident}` in a schema file"
+                            ),
+                        }),
+                        Lookup::Many => errors.push(ResolveError {
+                            file,
+                            at: enum_column.at,
+                            message: format!("`{ident}` names more than one `#[pg_enum]` in the schema files: rename one"),
+                        }),
+                    }
+                }
+                let mut foreign_keys = Vec::new();
+                for fk in &item.foreign_keys {
+                    let target_ident = &fk.target;
+                    let target = match unique_lookup(&tables_by_ident, target_ident) {
+                        Lookup::One(target) => target,
+                        Lookup::None => {
+                            errors.push(ResolveError {
+                                file,
+                                at: fk.target_at,
+                                message: format!("the foreign key `{}` references `{target_ident}`, which is not a `#[table]` struct of the schema files\nhelp: check the name, or move the `#[table] struct {target_ident}` into a file under the configured schema path", fk.name),
+                            });
+                            continue;
+                        }
+                        Lookup::Many => {
+                            errors.push(ResolveError {
+                                file,
+                                at: fk.target_at,
+                                message: format!("`{target_ident}` names more than one `#[table]` struct in the schema files: rename one"),
+                            });
+                            continue;
+                        }
+                    };
+                    let mut references_columns = Vec::new();
+                    for (field, at) in &fk.target_fields {
+                        match target.fields.iter().position(|f| f == field) {
+                            Some(i) => {
+                                references_columns.push(target.table.columns[i].name.clone())
+                            }
+                            None => errors.push(ResolveError {
+                                file,
+                                at: *at,
+                                message: format!("`{target_ident}` has no field `{field}`"),
+                            }),
+                        }
+                    }
+                    if references_columns.len() != fk.fields.len() {
+                        continue;
+                    }
+                    if !is_key_of(&target.table, &references_columns) {
+                        errors.push(ResolveError {
+                            file,
+                            at: fk.target_at,
+                            message: format!(
+                                "the foreign key `{}` references {} of `{}`, which is neither its primary key nor unique; PostgreSQL would reject it\nhelp: mark the referenced column `primary_key` or `unique`",
+                                fk.name,
+                                references_columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                                target.table.name
+                            ),
+                        });
+                    }
+                    foreign_keys.push(ForeignKey {
+                        name: Cow::Owned(fk.name.clone()),
+                        columns: fk
+                            .fields
+                            .iter()
+                            .map(|&i| item.table.columns[i].name.clone())
+                            .collect(),
+                        references_schema: target.table.schema.clone(),
+                        references_table: target.table.name.clone(),
+                        references_columns: Cow::Owned(references_columns),
+                        on_delete: fk.on_delete,
+                        on_update: fk.on_update,
+                    });
+                }
+                tables.push(first.then_some(Closed {
+                    enum_types,
+                    foreign_keys,
+                }));
+            }
+        }
+        Self {
+            errors,
+            namespaces,
+            enums,
+            tables,
+            declared_at,
+        }
     }
-    schema.namespaces = namespaces.into_iter().map(str::to_owned).collect();
-    schema.normalize();
-    for (schema_name, name, table) in duplicate_relation_names(&schema) {
-        // At the struct of the table holding the second use of the name.
-        let (file, at) = files
-            .iter()
-            .enumerate()
-            .find_map(|(file, parsed)| {
-                parsed
-                    .tables
-                    .iter()
-                    .find(|item| item.table.schema == schema_name && item.table.name == table)
-                    .map(|item| (file, item.at))
-            })
-            .unwrap_or((0, Position::NONE));
-        errors.push(ResolveError {
-            file,
-            at,
-            message: format!("the name `{name}` is used by more than one table, index or key in schema `{schema_name}`; PostgreSQL needs them distinct\nhelp: give one of them another `name = \"…\"`"),
-        });
-    }
-    if errors.is_empty() {
-        Ok(schema)
-    } else {
-        Err(errors)
+
+    /// The schema of `tables`, the models of the `#[table]` items in file
+    /// order, or every problem found.
+    fn finish(
+        self,
+        tables: impl Iterator<Item = model::Table>,
+    ) -> Result<Schema, Vec<ResolveError>> {
+        let Self {
+            mut errors,
+            namespaces,
+            enums,
+            tables: closed,
+            declared_at,
+        } = self;
+        let mut schema = Schema {
+            namespaces: namespaces.into_iter().collect(),
+            enums,
+            tables: Vec::with_capacity(closed.len()),
+        };
+        for (mut table, closed) in tables.zip(closed) {
+            let Some(closed) = closed else {
+                continue;
+            };
+            if !closed.enum_types.is_empty() {
+                let columns = table.columns.to_mut();
+                for (column, sql_type) in closed.enum_types {
+                    columns[column].sql_type = sql_type;
+                }
+            }
+            table.foreign_keys = Cow::Owned(closed.foreign_keys);
+            schema.tables.push(table);
+        }
+        schema.normalize();
+        for (schema_name, name, table) in duplicate_relation_names(&schema) {
+            // At the struct of the table holding the second use of the name.
+            let (file, at) = declared_at
+                .get(&(schema_name.clone(), table))
+                .copied()
+                .unwrap_or((0, Position::NONE));
+            errors.push(ResolveError {
+                file,
+                at,
+                message: format!("the name `{name}` is used by more than one table, index or key in schema `{schema_name}`; PostgreSQL needs them distinct\nhelp: give one of them another `name = \"…\"`"),
+            });
+        }
+        if errors.is_empty() {
+            Ok(schema)
+        } else {
+            Err(errors)
+        }
     }
 }
 
