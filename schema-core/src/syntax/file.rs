@@ -1023,7 +1023,13 @@ fn is_key_of(table: &model::Table, columns: &[Cow<'static, str>]) -> bool {
 /// Relation names (tables, key and unique indexes, indexes) used twice in one
 /// namespace: the namespace, the name, and the table holding its second use.
 pub(crate) fn duplicate_relation_names(schema: &Schema) -> Vec<(String, String, String)> {
-    let mut seen = HashSet::new();
+    // Sized up front: growing it rehashes every name seen so far.
+    let count = schema
+        .tables
+        .iter()
+        .map(|t| 1 + usize::from(t.primary_key.is_some()) + t.uniques.len() + t.indexes.len())
+        .sum();
+    let mut seen = HashSet::with_capacity(count);
     let mut duplicates = Vec::new();
     for table in &schema.tables {
         let mut names: Vec<&str> = vec![&table.name];
