@@ -85,7 +85,7 @@ fn main() {
                 .map(|_| {
                     time(|| {
                         let parsed = syntax::parse_file(&source).expect("parses");
-                        syntax::resolve(&[parsed]).expect("resolves")
+                        syntax::resolve_owned(vec![parsed]).expect("resolves")
                     })
                 })
                 .collect(),

@@ -77,7 +77,7 @@ pub fn load_schema(path: &Path) -> anyhow::Result<Schema> {
     if !report.is_empty() {
         return Err(errors_report(&report));
     }
-    syntax::resolve(&parsed).map_err(|errors| {
+    syntax::resolve_owned(parsed).map_err(|errors| {
         let mut report = String::new();
         for error in errors {
             let _ = writeln!(

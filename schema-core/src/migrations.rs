@@ -109,18 +109,30 @@ impl Snapshot {
     /// Deterministic, pretty-printed JSON: `id`, `parent`, then the schema in
     /// canonical order, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut schema = self.schema.clone();
-        schema.normalize();
-        let canonical = Snapshot {
-            id: self.id.clone(),
-            parent: self.parent.clone(),
-            up_checksum: self.up_checksum.clone(),
-            schema,
-        };
-        let mut text = serde_json::to_string_pretty(&canonical)
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes)
             .unwrap_or_else(|error| unreachable!("the model always serializes: {error}"));
-        text.push('\n');
-        text
+        String::from_utf8(bytes)
+            .unwrap_or_else(|error| unreachable!("serde_json writes UTF-8: {error}"))
+    }
+
+    /// Writes the bytes of [`Snapshot::to_json`] to `out` as they are made,
+    /// without holding the whole text.
+    pub fn write_json(&self, mut out: impl io::Write) -> io::Result<()> {
+        let schema = self.schema.normalized();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+        self.as_written(&schema).serialize(&mut serializer)?;
+        out.write_all(b"\n")
+    }
+
+    /// This snapshot's fields with `schema` (this one's, in canonical order).
+    fn as_written<'a>(&'a self, schema: &'a Schema) -> SnapshotJson<'a> {
+        SnapshotJson {
+            id: &self.id,
+            parent: self.parent.as_deref(),
+            up_checksum: self.up_checksum.as_deref(),
+            schema,
+        }
     }
 
     /// Reads a snapshot written by [`Snapshot::to_json`].
@@ -128,6 +140,102 @@ impl Snapshot {
         let mut snapshot: Snapshot = serde_json::from_str(text)?;
         snapshot.schema.normalize();
         Ok(snapshot)
+    }
+}
+
+/// [`Snapshot`] as written: the same fields, borrowed.
+#[derive(Serialize)]
+struct SnapshotJson<'a> {
+    id: &'a str,
+    parent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    up_checksum: Option<&'a str>,
+    schema: &'a Schema,
+}
+
+/// serde_json's pretty layout (`to_string_pretty`: two-space indents,
+/// `": "` after keys), byte for byte, with each line break and its
+/// indentation written at once instead of two bytes at a time.
+#[derive(Default)]
+struct Pretty {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    /// A comma when asked, a line break and the indentation of `depth`.
+    fn new_line<W: ?Sized + io::Write>(&self, out: &mut W, comma: bool) -> io::Result<()> {
+        const BREAK: &[u8] = b",\n                                                                ";
+        let start = usize::from(!comma);
+        let end = 2 + 2 * self.depth;
+        if end <= BREAK.len() {
+            return out.write_all(&BREAK[start..end]);
+        }
+        out.write_all(&BREAK[start..2])?;
+        for _ in 0..self.depth {
+            out.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(out, false)?;
+        }
+        out.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.new_line(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        out.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.new_line(out, false)?;
+        }
+        out.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        out: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.new_line(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -193,9 +301,8 @@ enum SnapshotCheck {
 }
 
 /// Writes the migration folder `out/<folder>` with its three files
-/// (`snapshot_json` from [`Snapshot::to_json`]). The
-/// folder is written under a temporary name and renamed into place, so an
-/// interrupted run never leaves a half-written migration that looks whole.
+/// (`snapshot_json` from [`Snapshot::to_json`]), through a
+/// [`StagedMigration`].
 pub fn write_migration(
     out: &Path,
     folder: &str,
@@ -203,21 +310,65 @@ pub fn write_migration(
     down_sql: &str,
     snapshot_json: &str,
 ) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(out)?;
-    let staging = out.join(format!(".{folder}.tmp"));
-    let target = out.join(folder);
-    let write = || -> io::Result<()> {
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir(&staging)?;
-        std::fs::write(staging.join(UP_FILE), up_sql)?;
-        std::fs::write(staging.join(DOWN_FILE), down_sql)?;
-        std::fs::write(staging.join(SNAPSHOT_FILE), snapshot_json)?;
-        std::fs::rename(&staging, &target)
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_dir_all(&staging);
-    })?;
-    Ok(target)
+    let staged = StagedMigration::create(out, folder)?;
+    staged.write(UP_FILE, up_sql)?;
+    staged.write(DOWN_FILE, down_sql)?;
+    staged.write(SNAPSHOT_FILE, snapshot_json)?;
+    staged.commit()
+}
+
+/// A migration folder being written. Its files go into a hidden folder
+/// next to it that [`StagedMigration::commit`] renames into place, so an
+/// interrupted run never leaves a half-written migration that looks whole;
+/// dropped without a commit (an error), the hidden folder is removed.
+#[derive(Debug)]
+pub struct StagedMigration {
+    staging: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl StagedMigration {
+    /// Starts writing `out/<folder>`, creating `out` when needed.
+    pub fn create(out: &Path, folder: &str) -> io::Result<Self> {
+        std::fs::create_dir_all(out)?;
+        let staged = Self {
+            staging: out.join(format!(".{folder}.tmp")),
+            target: out.join(folder),
+            committed: false,
+        };
+        let _ = std::fs::remove_dir_all(&staged.staging);
+        std::fs::create_dir(&staged.staging)?;
+        Ok(staged)
+    }
+
+    /// Writes the file `name` of the migration.
+    pub fn write(&self, name: &str, contents: &str) -> io::Result<()> {
+        std::fs::write(self.staging.join(name), contents)
+    }
+
+    /// Writes `snapshot.json` as it is serialized ([`Snapshot::write_json`]).
+    pub fn write_snapshot(&self, snapshot: &Snapshot) -> io::Result<()> {
+        let file = std::fs::File::create(self.staging.join(SNAPSHOT_FILE))?;
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        snapshot.write_json(&mut out)?;
+        io::Write::flush(&mut out)
+    }
+
+    /// Moves the written folder into place; returns its path.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        std::fs::rename(&self.staging, &self.target)?;
+        self.committed = true;
+        Ok(std::mem::take(&mut self.target))
+    }
+}
+
+impl Drop for StagedMigration {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// Reads every migration folder of `dir`, sorted by id, checking each
@@ -1130,5 +1281,22 @@ mod tests {
         );
         let back = Snapshot::from_json(&json).expect("round trip");
         assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn the_snapshot_layout_is_serde_jsons_pretty_one() {
+        // Nested deeper than the formatter's ready-made indentation.
+        let mut deep = serde_json::json!([]);
+        for depth in 0..40 {
+            deep = serde_json::json!({ "depth": depth, "empty": [], "inner": [deep, {}] });
+        }
+        let mut written = Vec::new();
+        let mut serializer =
+            serde_json::Serializer::with_formatter(&mut written, Pretty::default());
+        deep.serialize(&mut serializer).expect("serializes");
+        assert_eq!(
+            String::from_utf8(written).expect("UTF-8"),
+            serde_json::to_string_pretty(&deep).expect("serializes")
+        );
     }
 }

@@ -10,10 +10,11 @@
 //! answers file holding the same flags, one per line.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{anyhow, Context as _};
 use schema_core::diff::{self, Diff};
-use schema_core::migrations::{self, Migration, Snapshot};
+use schema_core::migrations::{self, Migration, Snapshot, StagedMigration};
 use schema_core::model::Schema;
 use schema_core::sql::changes;
 
@@ -67,13 +68,16 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let statements = if args.custom {
         Vec::new()
     } else {
-        changes::render(&forward.changes)
+        render(&forward.changes)
     };
     let up = if args.custom {
         "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned()
     } else {
         changes::script(&statements, forward.is_transactional())
     };
+    // Only the count and the warnings are needed from here on.
+    let statement_count = statements.len();
+    let losses: Vec<String> = statements.into_iter().filter_map(|s| s.data_loss).collect();
 
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
     let name = slug(
@@ -92,46 +96,81 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
             schema
         },
     };
+    let cannot_write = |error: std::io::Error| {
+        anyhow!(
+            "cannot write the migration `{folder}` in `{}`: {error}",
+            source::relative(&config.out).display()
+        )
+    };
+    let staged = StagedMigration::create(&config.out, &folder).map_err(cannot_write)?;
     // The snapshot is written out while the reverse diff is made.
-    let (down, snapshot_json) = std::thread::scope(|scope| {
-        let json = scope.spawn(|| snapshot.to_json());
+    std::thread::scope(|scope| {
+        let json = scope.spawn(|| staged.write_snapshot(&snapshot));
+        staged.write(migrations::UP_FILE, &up)?;
         let down = if args.custom {
             "-- The reverse of this custom migration, if it has one.\n".to_owned()
         } else {
             let backward = diff::diff(&snapshot.schema, &previous, &forward.reverse_hints());
             down_script(&forward, &backward)
         };
-        let json = json
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (down, json)
-    });
-    let dir = migrations::write_migration(&config.out, &folder, &up, &down, &snapshot_json)
-        .map_err(|error| {
-            anyhow!(
-                "cannot write the migration `{folder}` in `{}`: {error}",
-                source::relative(&config.out).display()
-            )
-        })?;
+        staged.write(migrations::DOWN_FILE, &down)?;
+        json.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+    .map_err(cannot_write)?;
+    let dir = staged.commit().map_err(cannot_write)?;
 
     let shown = source::relative(&dir);
     println!("Wrote {}", shown.display());
     if !args.custom {
         println!(
             "  {} statement{}{}",
-            statements.len(),
-            if statements.len() == 1 { "" } else { "s" },
+            statement_count,
+            if statement_count == 1 { "" } else { "s" },
             if forward.is_transactional() {
                 ""
             } else {
                 " (run outside a transaction: it adds enum labels)"
             }
         );
-        for loss in statements.iter().filter_map(|s| s.data_loss.as_deref()) {
+        for loss in &losses {
             eprintln!("warning: {loss}");
         }
     }
     Ok(Outcome::Success)
+}
+
+/// [`changes::render`] on two threads: statements depend on their change
+/// only, so chunks of changes are rendered apart and put back in order.
+fn render(changes: &[diff::Change]) -> Vec<changes::Statement> {
+    const CHUNK: usize = 64;
+    if changes.len() <= CHUNK {
+        return changes::render(changes);
+    }
+    let chunks: Vec<&[diff::Change]> = changes.chunks(CHUNK).collect();
+    let next = AtomicUsize::new(0);
+    let render_chunks = || {
+        let mut rendered = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(chunk) = chunks.get(i) else {
+                return rendered;
+            };
+            rendered.push((i, changes::render(chunk)));
+        }
+    };
+    let mut rendered = std::thread::scope(|scope| {
+        let other = scope.spawn(render_chunks);
+        let mut rendered = render_chunks();
+        rendered.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        rendered
+    });
+    rendered.sort_unstable_by_key(|&(i, _)| i);
+    rendered.into_iter().flat_map(|(_, chunk)| chunk).collect()
 }
 
 /// The migrations of `dir`, oldest first, and the schema of the newest

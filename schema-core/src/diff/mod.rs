@@ -909,10 +909,18 @@ impl<'a> Differ<'a> {
                 .collect::<Vec<_>>(),
         );
         for (&table, (inline, after)) in created.iter().zip(ddl::split_foreign_keys(&created)) {
-            let mut created = table.clone();
-            created.foreign_keys = Cow::Owned(inline);
-            created.indexes = Cow::Owned(Vec::new());
-            created.renamed_from = None;
+            // Indexes and the other foreign keys are changes of their own.
+            let created = Table {
+                schema: table.schema.clone(),
+                name: table.name.clone(),
+                columns: table.columns.clone(),
+                primary_key: table.primary_key.clone(),
+                uniques: table.uniques.clone(),
+                foreign_keys: Cow::Owned(inline),
+                checks: table.checks.clone(),
+                indexes: Cow::Owned(Vec::new()),
+                renamed_from: None,
+            };
             let table_ref = TableRef::of(table);
             self.out.create_tables.push(Change::CreateTable(created));
             for index in table.indexes.iter() {

@@ -100,8 +100,11 @@ pub struct EnumDef {
     pub variants: Vec<Ident>,
 }
 
+/// `::schema_core`.
 fn default_crate_path() -> syn::Path {
-    syn::parse_quote!(::schema_core)
+    let mut path = syn::Path::from(Ident::new("schema_core", Span::call_site()));
+    path.leading_colon = Some(Default::default());
+    path
 }
 
 /// `UserSettings` → `user_settings`, `HTTPRequest` → `http_request`.

@@ -148,10 +148,37 @@ pub struct ValueAttrs {
 
 /// The name of a nested meta item, keywords (`crate`, `where`) included.
 fn key_of(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path
-        .get_ident()
-        .map(|ident| ident.unraw().to_string())
-        .unwrap_or_else(|| quote::ToTokens::to_token_stream(&meta.path).to_string())
+    match meta.path.get_ident() {
+        Some(ident) => {
+            let mut key = ident.to_string();
+            if key.starts_with("r#") {
+                key.drain(..2);
+            }
+            key
+        }
+        None => quote::ToTokens::to_token_stream(&meta.path).to_string(),
+    }
+}
+
+/// The expression after `key =`. A lone literal (the common case: `name =
+/// "…"`, `default = 0`) is read as the literal it is, without running the
+/// expression parser; it gives the same `Expr::Lit`.
+fn value_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Expr> {
+    let value = meta.value()?;
+    let lone_literal = value.cursor().literal().is_some_and(|(_, rest)| {
+        rest.eof()
+            || rest
+                .punct()
+                .is_some_and(|(punct, _)| punct.as_char() == ',')
+    });
+    if lone_literal {
+        Ok(syn::Expr::Lit(syn::ExprLit {
+            attrs: Vec::new(),
+            lit: value.parse()?,
+        }))
+    } else {
+        value.parse()
+    }
 }
 
 /// Consumes whatever value follows an unknown or rejected key, so parsing can
@@ -242,25 +269,24 @@ fn set_flag(errors: &mut Errors, flag: &mut bool, span: Span, key: &str) {
 
 /// `key = "string"`.
 fn lit_str(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    let key = key_of(meta);
-    let value = meta.value()?;
-    let expr: syn::Expr = value.parse()?;
-    match expr {
+    match value_expr(meta)? {
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Str(lit),
             ..
         }) => Ok(lit),
-        other => Err(syn::Error::new(
-            other.span(),
-            format!("`{key}` takes a string literal, e.g. `{key} = \"…\"`"),
-        )),
+        other => {
+            let key = key_of(meta);
+            Err(syn::Error::new(
+                other.span(),
+                format!("`{key}` takes a string literal, e.g. `{key} = \"…\"`"),
+            ))
+        }
     }
 }
 
 /// `key = 123` (possibly negative).
 fn lit_i64(meta: &ParseNestedMeta<'_>) -> syn::Result<i64> {
-    let key = key_of(meta);
-    let expr: syn::Expr = meta.value()?.parse()?;
+    let expr = value_expr(meta)?;
     let (negative, inner) = match &expr {
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
@@ -277,6 +303,7 @@ fn lit_i64(meta: &ParseNestedMeta<'_>) -> syn::Result<i64> {
         let value: i64 = int.base10_parse()?;
         return Ok(if negative { -value } else { value });
     }
+    let key = key_of(meta);
     Err(syn::Error::new(
         expr.span(),
         format!("`{key}` takes an integer, e.g. `{key} = 1`"),
@@ -806,7 +833,7 @@ pub fn column_attrs(errors: &mut Errors, attr: &syn::Attribute, attrs: &mut Colu
                 set_once(errors, &mut attrs.unique, unique, span, UNIQUE);
             }
             DEFAULT => {
-                let value: syn::Expr = meta.value()?.parse()?;
+                let value = value_expr(&meta)?;
                 set_once(errors, &mut attrs.default, value, span, DEFAULT);
             }
             DEFAULT_SQL => set_once(errors, &mut attrs.default_sql, lit_str(&meta)?, span, DEFAULT_SQL),

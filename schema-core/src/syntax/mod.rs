@@ -20,8 +20,8 @@ mod symbol;
 pub use ast::{enum_def, snake_case, table_def, EnumDef, FieldDef, ForeignKeyDef, TableDef};
 pub use codegen::render_schema;
 pub use file::{
-    parse_file, parse_files, resolve, EnumColumn, EnumItem, ForeignKeyItem, ParsedFile, Position,
-    ResolveError, SourceError, SourceErrors, TableItem,
+    parse_file, parse_files, resolve, resolve_owned, EnumColumn, EnumItem, ForeignKeyItem,
+    ParsedFile, Position, ResolveError, SourceError, SourceErrors, TableItem,
 };
 
 use proc_macro2::Span;
