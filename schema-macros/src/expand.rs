@@ -2,7 +2,9 @@
 //!
 //! Generated code reaches the runtime only through the crate path (default
 //! `::schema_core`, overridable with `crate = "…"`), carries no
-//! `cfg(feature = …)`, and keeps the model as constant data. On error the
+//! `cfg(feature = …)`, and keeps a table's model as one JSON string that
+//! schema-core decodes on first use (constant data cost several times the
+//! struct to compile; BENCHMARKS.md, "Compile cost"). On error the
 //! user's item is still emitted (minus our helper attributes) next to the
 //! `compile_error!`s, so one mistake gives one error.
 
