@@ -570,11 +570,49 @@ impl Table {
     /// of this table, in any order (what a foreign key may reference, short
     /// of a plain unique index).
     pub fn is_key_constraint(&self, columns: &[Str]) -> bool {
-        let same =
-            |key: &[Str]| key.len() == columns.len() && key.iter().all(|c| columns.contains(c));
-        self.primary_key
-            .as_ref()
-            .is_some_and(|pk| same(&pk.columns))
-            || self.uniques.iter().any(|u| same(&u.columns))
+        self.key_constraints().any(|key| same_columns(key, columns))
     }
+
+    /// Whether a foreign key may reference `columns` (in any order): a key
+    /// constraint, or a unique index on plain columns without a predicate.
+    pub fn is_foreign_key_target(&self, columns: &[Str]) -> bool {
+        self.foreign_key_targets().any(|key| {
+            key.len() == columns.len() && key.iter().all(|&c| columns.iter().any(|w| w == c))
+        })
+    }
+
+    /// Every column set a foreign key may reference, as PostgreSQL accepts
+    /// them: the primary key, each unique constraint, and each unique index
+    /// on plain columns without a predicate.
+    pub fn foreign_key_targets(&self) -> impl Iterator<Item = Vec<&str>> + '_ {
+        let indexes = self
+            .indexes
+            .iter()
+            .filter(|i| i.unique && i.predicate.is_none())
+            .filter_map(|i| {
+                i.keys
+                    .iter()
+                    .map(|k| match &k.target {
+                        IndexTarget::Column(name) => Some(&**name),
+                        IndexTarget::Expression(_) => None,
+                    })
+                    .collect::<Option<Vec<&str>>>()
+            });
+        self.key_constraints()
+            .map(|key| key.iter().map(|c| &**c).collect())
+            .chain(indexes)
+    }
+
+    /// The columns of the primary key and of each unique constraint.
+    fn key_constraints(&self) -> impl Iterator<Item = &[Str]> {
+        self.primary_key
+            .iter()
+            .map(|pk| &pk.columns[..])
+            .chain(self.uniques.iter().map(|u| &u.columns[..]))
+    }
+}
+
+/// Whether `key` holds exactly the names in `columns`, in any order.
+fn same_columns(key: &[Str], columns: &[Str]) -> bool {
+    key.len() == columns.len() && key.iter().all(|c| columns.contains(c))
 }

@@ -10,7 +10,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
-use schema_core::model::{Column, DefaultValue, ForeignKey, IndexTarget, Literal, SqlType};
+use schema_core::model::{Column, DefaultValue, ForeignKey, Literal, SqlType};
 use schema_core::syntax::{self, EnumDef, TableDef};
 use syn::spanned::Spanned as _;
 
@@ -312,9 +312,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         // `PgEnum`'s on_unimplemented message.
         Some(quote_spanned!(ty.span()=> (#i, <#ty as #krate::PgEnum>::SCHEMA, <#ty as #krate::PgEnum>::NAME)))
     });
-    let keys = key_column_sets(table)
-        .into_iter()
-        .map(|key| quote!(&[#(#key),*]));
+    let keys = table.foreign_key_targets().map(|key| quote!(&[#(#key),*]));
     let schema_name = &*table.schema;
     let table_name = &*table.name;
 
@@ -377,34 +375,6 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
         #insert
     }
-}
-
-/// The column sets of `table` a foreign key may reference: its primary
-/// key, unique constraints and unique indexes on plain columns without a
-/// predicate (what PostgreSQL accepts).
-fn key_column_sets(table: &schema_core::model::Table) -> Vec<Vec<&str>> {
-    fn names(columns: &[schema_core::model::Str]) -> Vec<&str> {
-        columns.iter().map(|c| &**c).collect()
-    }
-    let mut keys: Vec<Vec<&str>> = Vec::new();
-    keys.extend(table.primary_key.iter().map(|pk| names(&pk.columns)));
-    keys.extend(table.uniques.iter().map(|u| names(&u.columns)));
-    for index in table
-        .indexes
-        .iter()
-        .filter(|i| i.unique && i.predicate.is_none())
-    {
-        let columns: Option<Vec<&str>> = index
-            .keys
-            .iter()
-            .map(|k| match &k.target {
-                IndexTarget::Column(name) => Some(&**name),
-                IndexTarget::Expression(_) => None,
-            })
-            .collect();
-        keys.extend(columns);
-    }
-    keys
 }
 
 /// A struct field next to its parsed definition.

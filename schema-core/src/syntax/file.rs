@@ -879,7 +879,7 @@ impl Resolution {
                     if references_columns.len() != fk.fields.len() {
                         continue;
                     }
-                    if !is_key_of(&target.table, &references_columns) {
+                    if !target.table.is_foreign_key_target(&references_columns) {
                         errors.push(ResolveError {
                             file,
                             at: fk.target_at,
@@ -996,28 +996,6 @@ fn type_ident(ty: &syn::Type) -> String {
             .unwrap_or_default(),
         _ => quote::ToTokens::to_token_stream(ty).to_string(),
     }
-}
-
-/// Whether `columns` are exactly the primary key or a unique constraint (or
-/// plain unique index) of `table`, in any order.
-fn is_key_of(table: &model::Table, columns: &[Cow<'static, str>]) -> bool {
-    let wanted: BTreeSet<&str> = columns.iter().map(|c| &**c).collect();
-    table.is_key_constraint(columns)
-        || table.indexes.iter().any(|i| {
-            i.unique
-                && i.predicate.is_none()
-                && i.keys
-                    .iter()
-                    .all(|k| matches!(k.target, model::IndexTarget::Column(_)))
-                && i.keys
-                    .iter()
-                    .map(|k| match &k.target {
-                        model::IndexTarget::Column(c) => &**c,
-                        model::IndexTarget::Expression(e) => &**e,
-                    })
-                    .collect::<BTreeSet<_>>()
-                    == wanted
-        })
 }
 
 /// Relation names (tables, key and unique indexes, indexes) used twice in one
