@@ -375,26 +375,20 @@ fn targets(run: &Run) -> Vec<Target> {
         }
     }
     list.push(push);
-    let compile = run
-        .compile
-        .as_ref()
-        .and_then(|c| c.as_ref().ok())
-        .and_then(|c| c.checks.iter().find(|p| p.name == "synthetic"));
+    let report = run.compile.as_ref().and_then(|c| c.as_ref().ok());
+    let compile = report.and_then(|c| c.checks.iter().find(|p| p.name == "synthetic"));
+    let floor = report
+        .and_then(|c| c.floor.as_ref())
+        .map_or(String::new(), |f| {
+            format!(
+                "; structs with accessors only, as source: {:.2}×",
+                f.wall[1] / f.wall[0]
+            )
+        });
     list.push(Target {
         what: "`cargo check` of the 200-table crate vs plain structs (re-check after a touch, wall time)".to_owned(),
         wanted: "≤ 1.5×".to_owned(),
         measured: compile.map_or("not measured".to_owned(), |p| {
-            let floor = run
-                .compile
-                .as_ref()
-                .and_then(|c| c.as_ref().ok())
-                .and_then(|c| c.floor.as_ref())
-                .map_or(String::new(), |f| {
-                    format!(
-                        "; structs with accessors only, as source: {:.2}×",
-                        f.wall[1] / f.wall[0]
-                    )
-                });
             format!(
                 "{:.2}× (CPU time: {:.2}×{floor})",
                 p.with_macro / p.plain,
