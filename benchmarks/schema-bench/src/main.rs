@@ -8,7 +8,11 @@
 //!   memory, schema-cli against drizzle-kit (`whole.rs`);
 //! - compile: `cargo check` cost of `#[table]` and the expansion's size
 //!   (`compile.rs`);
-//! - micro: in-process parse / diff / render / codegen (`micro.rs`).
+//! - micro: the criterion benchmarks, run with `cargo bench` (`micro.rs`):
+//!   parse / diff / render / codegen of the synthetic schema at each
+//!   `--micro-sizes` size (`benches/stages.rs`), and building typed
+//!   queries' SQL (`benches/queries.rs`); the tables are criterion's own
+//!   estimates, read from its results under `$CARGO_TARGET_DIR/criterion`.
 //!
 //! `--tasks push,pull` runs only those whole-process tasks (all four by
 //! default: generate-fresh, generate-unchanged, push, pull).
@@ -50,7 +54,13 @@ const USAGE: &str = "usage: schema-bench [--database-url URL] [--cli PATH] [--no
                     [--only whole,compile,micro] [--tasks generate-fresh,generate-unchanged,push,pull]
                     [--work DIR] [--compile-target DIR] [--out BENCHMARKS.md]
                     [--command TEXT]
-       schema-bench --write-project TABLES DIR [--node-dir DIR]   (a project to profile by hand)";
+       schema-bench --write-project TABLES DIR [--node-dir DIR]   (a project to profile by hand)
+
+parts (--only): whole = generate/push/pull as whole processes against drizzle-kit;
+  compile = cargo check cost of #[table]; micro = the criterion benchmarks, run with
+  `cargo bench -p schema-bench --bench stages --bench queries` from the repository root
+  (--micro-sizes: the stage benchmarks' tables, passed as SCHEMA_BENCH_TABLES), their
+  results read from $CARGO_TARGET_DIR/criterion (target/criterion without it)";
 
 struct Options {
     database_url: Option<String>,
@@ -111,7 +121,7 @@ fn parse_args() -> Result<Options, String> {
         psql: None,
         sizes: vec![10, 100, 1000],
         ours_sizes: vec![10_000],
-        micro_sizes: vec![1000, 10_000],
+        micro_sizes: schema_bench::in_process::DEFAULT_TABLES.to_vec(),
         cap: 300,
         parts: vec!["whole".into(), "compile".into(), "micro".into()],
         tasks: whole::TASKS.to_vec(),
@@ -356,7 +366,10 @@ fn run(options: &Options) -> Result<(), String> {
     if let Some(Err(e)) = &compile {
         eprintln!("compile cost failed: {e}");
     }
-    let micro = wants("micro").then(|| micro::run(&options.micro_sizes));
+    let micro = wants("micro").then(|| micro::run(&repo, &options.micro_sizes));
+    if let Some(Err(e)) = &micro {
+        eprintln!("in-process benchmarks failed: {e}");
+    }
     facts.push(("load average at end".into(), load_average()));
 
     let result = report::Run {

@@ -5,11 +5,15 @@
 use std::fmt::Write as _;
 
 use crate::compile;
-use crate::micro::Stages;
+use crate::micro::{self, Estimate};
 use crate::whole::{self, CellResult, Results, Task, Tool, TASKS};
 
 pub const BEGIN: &str = "<!-- schema-bench results: begin (written by scripts/bench.sh; edits here are overwritten) -->";
 pub const END: &str = "<!-- schema-bench results: end -->";
+
+/// The query of `benches/queries.rs` the query-building target is read on
+/// (the one `benchmarks/queries.md` set it for).
+const TYPICAL_QUERY: &str = "typical_select";
 
 /// Everything one run found.
 pub struct Run {
@@ -21,7 +25,7 @@ pub struct Run {
     pub both: Vec<usize>,
     pub ours_only: Vec<usize>,
     pub whole: Option<Results>,
-    pub micro: Option<Result<Vec<Stages>, String>>,
+    pub micro: Option<Result<micro::Results, String>>,
     pub compile: Option<Result<compile::Report, String>>,
 }
 
@@ -397,7 +401,92 @@ fn targets(run: &Run) -> Vec<Target> {
         }),
         met: compile.map(|p| p.with_macro / p.plain <= 1.5),
     });
+    let typical = run
+        .micro
+        .as_ref()
+        .and_then(|m| m.as_ref().ok())
+        .and_then(|m| m.queries.iter().find(|(id, ..)| *id == TYPICAL_QUERY))
+        .map(|(.., e)| e);
+    list.push(Target {
+        what: "building a typical query's SQL (`select … filter … order by … limit`, `to_sql()`)"
+            .to_owned(),
+        wanted: "≤ 1 µs".to_owned(),
+        measured: typical.map_or("not measured".to_owned(), estimate),
+        met: typical.map(|e| e.median <= 1e-6),
+    });
     list
+}
+
+/// A criterion estimate: the median, then its confidence interval in the
+/// median's unit, to three significant digits (`33.4 ms (33.1–33.8)`).
+fn estimate(e: &Estimate) -> String {
+    let (scale, unit) = match e.median {
+        m if m < 1e-6 => (1e9, "ns"),
+        m if m < 1e-3 => (1e6, "µs"),
+        m if m < 1.0 => (1e3, "ms"),
+        _ => (1.0, "s"),
+    };
+    let median = e.median * scale;
+    let decimals = if median >= 100.0 {
+        0
+    } else if median >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!(
+        "{median:.decimals$} {unit} ({:.decimals$}–{:.decimals$})",
+        e.lower * scale,
+        e.upper * scale
+    )
+}
+
+/// The criterion tables: the stages at each size, then query building.
+fn in_process_tables(out: &mut String, results: &micro::Results) {
+    if !results.stages.is_empty() {
+        let _ = writeln!(
+            out,
+            "### In process (stages of `generate` and `pull`)\n\n\
+             criterion (`cargo bench -p schema-bench --bench stages`), in the benchmark's process with \
+             mimalloc, like the CLI: criterion's estimate of the median time per run and its 95 % \
+             confidence interval. parse = `syntax::parse_file` + `resolve` of the whole source; \
+             diff = empty schema → the schema; render = the changes as SQL; codegen = the model back \
+             to `#[table]` source (`pull`). Dropping a stage's result is not timed (the CLI leaves \
+             its models to the process exit).\n\n\
+             | tables | source KiB | samples | parse | diff | render | codegen |\n\
+             |---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for s in &results.stages {
+            let stages = [&s.parse, &s.diff, &s.render, &s.codegen];
+            let mut samples: Vec<String> = stages.iter().map(|e| e.samples.to_string()).collect();
+            samples.dedup();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                s.tables,
+                s.source_kib,
+                samples.join(" / "),
+                estimate(&s.parse),
+                estimate(&s.diff),
+                estimate(&s.render),
+                estimate(&s.codegen)
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "### Query building\n\n\
+         criterion (`cargo bench -p schema-bench --bench queries`): building a typed query over \
+         Vitaes' tables and rendering its SQL (`to_sql()`), no server; the values are built in the \
+         run, as a caller would (the cases `tests/benches/queries.rs` runs against PostgreSQL, \
+         `benchmarks/queries.md`). Median time per query and its 95 % confidence interval.\n\n\
+         | query | median (95 % interval) | samples |\n|---|---:|---:|"
+    );
+    for (_, what, e) in &results.queries {
+        let _ = writeln!(out, "| {what} | {} | {} |", estimate(e), e.samples);
+    }
+    out.push('\n');
 }
 
 /// The generated section, markers included.
@@ -557,26 +646,7 @@ pub fn render(run: &Run) -> String {
     }
 
     match &run.micro {
-        Some(Ok(stages)) => {
-            let _ = writeln!(
-                out,
-                "### In process (stages of `generate` and `pull`)\n\nWall time in the runner's process (mimalloc, like the CLI), median after one warm-up. parse = `syntax::parse_file` + `resolve` of the whole source; diff = empty schema → the schema; render = the changes as SQL; codegen = the model back to `#[table]` source (`pull`).\n\n| tables | source KiB | runs | parse | diff | render | codegen |\n|---:|---:|---:|---:|---:|---:|---:|"
-            );
-            for s in stages {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} | {} | {} |",
-                    s.tables,
-                    s.source_kib,
-                    s.runs,
-                    time(s.parse),
-                    time(s.diff),
-                    time(s.render),
-                    time(s.codegen)
-                );
-            }
-            out.push('\n');
-        }
+        Some(Ok(results)) => in_process_tables(&mut out, results),
         Some(Err(e)) => {
             let _ = writeln!(out, "### In process\n\nFailed: {e}\n");
         }
@@ -609,6 +679,7 @@ pub fn splice(document: &str, section: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::micro::Stages;
 
     fn measured(median: f64, server_s: Option<f64>) -> CellResult {
         CellResult::Measured {
@@ -661,6 +732,49 @@ mod tests {
             .contains("| 1000 | 2.50 s (83 %) | 2.60 s (90 %) | 3.00 s (60 %) | 3.10 s (89 %) |"));
         // Only the tasks that ran get a table.
         assert!(!text.contains("#### `pull`"));
+    }
+
+    #[test]
+    fn criterion_estimates_keep_the_medians_unit() {
+        let e = |median: f64, lower: f64, upper: f64| Estimate {
+            median,
+            lower,
+            upper,
+            samples: 10,
+        };
+        let stage = Stages {
+            tables: 1000,
+            source_kib: 924,
+            parse: e(0.0334, 0.0331, 0.0338),
+            diff: e(0.00182, 0.0018, 0.00185),
+            render: e(0.0014, 0.0014, 0.0015),
+            codegen: e(1.47, 1.45, 1.5),
+        };
+        let run = Run {
+            started_utc: String::new(),
+            duration_s: 0.0,
+            command: String::new(),
+            facts: Vec::new(),
+            cap_s: 300,
+            both: Vec::new(),
+            ours_only: Vec::new(),
+            whole: None,
+            micro: Some(Ok(micro::Results {
+                stages: vec![stage],
+                queries: vec![(
+                    TYPICAL_QUERY,
+                    "a typical select",
+                    e(3.12e-7, 3.09e-7, 3.16e-7),
+                )],
+            })),
+            compile: None,
+        };
+        let text = render(&run);
+        assert!(text.contains(
+            "| 1000 | 924 | 10 | 33.4 ms (33.1–33.8) | 1.82 ms (1.80–1.85) | 1.40 ms (1.40–1.50) | 1.47 s (1.45–1.50) |"
+        ));
+        assert!(text.contains("| a typical select | 312 ns (309–316) | 10 |"));
+        assert!(text.contains("| ≤ 1 µs | 312 ns (309–316) | **met** |"));
     }
 
     #[test]
