@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench.sh — the benchmark command: schema-cli against drizzle-kit,
-# the macro's compile cost, and in-process stage timings; results go into
-# BENCHMARKS.md (between its marker lines). Not part of scripts/test.sh.
+# the macro's compile cost, and the in-process criterion benchmarks (stages
+# of generate and pull, query building; the runner starts `cargo bench`,
+# which honours CARGO_TARGET_DIR); results go into BENCHMARKS.md (between its
+# marker lines). Not part of scripts/test.sh.
 #
 # Contract: on a fresh Debian machine with the Rust toolchain, as root,
 # installs what is missing with apt (`time` for /usr/bin/time, `nodejs` and
