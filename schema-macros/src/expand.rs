@@ -470,14 +470,15 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             })
             .collect()
     };
-    let value_bounds = |fields: &[(usize, &FieldRef<'_>)]| {
-        let types = tuples(fields).into_iter().map(|(types, _)| types);
-        quote!(#(for<'__v> #types: #private::Fields,)*)
-    };
-    let values = |fields: &[(usize, &FieldRef<'_>)]| {
-        let mut calls = tuples(fields).into_iter().map(|(_, call)| call);
-        let first = calls.next().expect("at least one tuple");
-        quote!(#private::Values::__from_fields(#first) #(.__and_fields(#calls))*)
+    // The where clause and the `__into_values` body binding `fields`.
+    let bounds_and_values = |fields: &[(usize, &FieldRef<'_>)]| {
+        let (types, calls): (Vec<_>, Vec<_>) = tuples(fields).into_iter().unzip();
+        let first = &calls[0];
+        let rest = &calls[1..];
+        (
+            quote!(#(for<'__v> #types: #private::Fields,)*),
+            quote!(#private::Values::__from_fields(#first) #(.__and_fields(#rest))*),
+        )
     };
 
     let refs: Vec<FieldRef<'_>> = item
@@ -493,7 +494,7 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         .any(|c| c.generated.is_some() || c.identity.as_ref().is_some_and(|i| i.always));
     let whole = (!always_filled).then(|| {
         let fields: Vec<(usize, &FieldRef<'_>)> = refs.iter().enumerate().collect();
-        let (bounds, values) = (value_bounds(&fields), values(&fields));
+        let (bounds, values) = bounds_and_values(&fields);
         quote! {
             #[allow(unused_qualifications)]
             impl #private::Insertable<#ident> for #ident
@@ -541,7 +542,7 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         let (vis, name, ty) = (&f.field.vis, &f.def.ident, &f.def.ty);
         quote!(#(#docs)* #vis #name: #ty)
     });
-    let (bounds, values) = (value_bounds(&required), values(&required));
+    let (bounds, values) = bounds_and_values(&required);
     quote! {
         #whole
 
