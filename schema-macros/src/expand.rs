@@ -269,7 +269,14 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         })
         .collect();
     let description = serde_json::to_string(&model).expect("a model serializes to JSON");
-    let mut reference_checks = Vec::new();
+    // The compile-time checks, as statements of at most two constants per
+    // table rather than one item per check (fewer items for rustc; BENCHMARKS.md,
+    // "Compile cost"): `type_checks` fail type checking, each with its own
+    // error; `value_checks` fail const evaluation, which reports the first
+    // failure of a table only. Kept apart so that a type error does not hide
+    // a failed value check.
+    let mut type_checks = Vec::new();
+    let mut value_checks = Vec::new();
     let references = def.foreign_keys.iter().map(|fk| {
         let target = fk.target_type();
         let schema = quote_spanned!(target.span()=> <#target as #krate::Table>::SCHEMA);
@@ -288,17 +295,15 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
                 quote!(#krate::__private::check_reference),
                 def.fields[i].ident.span(),
             );
-            reference_checks.push(quote_spanned! {first=>
-                #[allow(unused_qualifications)]
-                const _: () = #check(#path, #table::#field);
+            type_checks.push(quote_spanned! {first=>
+                #check(#path, #table::#field);
             });
         }
         // PostgreSQL only accepts a foreign key to the primary key or a
         // unique constraint: checked by const evaluation, under the reference.
         let span = paths[0].span();
-        reference_checks.push(quote_spanned! {span=>
-            #[allow(unused_qualifications)]
-            const _: () = ::core::assert!(
+        value_checks.push(quote_spanned! {span=>
+            ::core::assert!(
                 #krate::__private::is_key_of(<#target as #krate::Table>::__KEYS, &[#(#paths.name()),*]),
                 "a foreign key must reference the primary key or a unique constraint of its table: mark the referenced column `primary_key` or `unique`",
             );
@@ -326,20 +331,28 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
     // A text default on an enum column must be one of its labels: checked by
     // const evaluation, under the field's type. (An enum array's default is
     // an array literal such as `"{}"`, which the server checks.)
-    let label_checks = def.fields.iter().zip(table.columns.iter()).filter_map(|(f, c)| {
+    value_checks.extend(def.fields.iter().zip(table.columns.iter()).filter_map(|(f, c)| {
         let ty = f.enum_type.as_ref().filter(|_| c.array_dims == 0)?;
         let Some(DefaultValue::Literal(Literal::String(label))) = &c.default else {
             return None;
         };
         let label = &**label;
         Some(quote_spanned! {ty.span()=>
-            #[allow(unused_qualifications)]
-            const _: () = ::core::assert!(
+            ::core::assert!(
                 #krate::__private::has_label(<#ty as #krate::PgEnum>::ENUM, #label),
                 "the column's default is not a label of its enum type: use one of the enum's labels",
             );
         })
-    });
+    }));
+    let checks = [type_checks, value_checks]
+        .into_iter()
+        .filter(|checks| !checks.is_empty())
+        .map(|checks| {
+            quote! {
+                #[allow(unused_qualifications)]
+                const _: () = { #(#checks)* };
+            }
+        });
 
     let decode = def.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
@@ -369,8 +382,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             }
         }
 
-        #(#reference_checks)*
-        #(#label_checks)*
+        #(#checks)*
 
         #krate::__private::impl_from_row!(#ident { #(#decode),* });
         #insert
@@ -458,14 +470,15 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             })
             .collect()
     };
-    let value_bounds = |fields: &[(usize, &FieldRef<'_>)]| {
-        let types = tuples(fields).into_iter().map(|(types, _)| types);
-        quote!(#(for<'__v> #types: #private::Fields,)*)
-    };
-    let values = |fields: &[(usize, &FieldRef<'_>)]| {
-        let mut calls = tuples(fields).into_iter().map(|(_, call)| call);
-        let first = calls.next().expect("at least one tuple");
-        quote!(#private::Values::__from_fields(#first) #(.__and_fields(#calls))*)
+    // The where clause and the `__into_values` body binding `fields`.
+    let bounds_and_values = |fields: &[(usize, &FieldRef<'_>)]| {
+        let (types, calls): (Vec<_>, Vec<_>) = tuples(fields).into_iter().unzip();
+        let first = &calls[0];
+        let rest = &calls[1..];
+        (
+            quote!(#(for<'__v> #types: #private::Fields,)*),
+            quote!(#private::Values::__from_fields(#first) #(.__and_fields(#rest))*),
+        )
     };
 
     let refs: Vec<FieldRef<'_>> = item
@@ -481,7 +494,7 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         .any(|c| c.generated.is_some() || c.identity.as_ref().is_some_and(|i| i.always));
     let whole = (!always_filled).then(|| {
         let fields: Vec<(usize, &FieldRef<'_>)> = refs.iter().enumerate().collect();
-        let (bounds, values) = (value_bounds(&fields), values(&fields));
+        let (bounds, values) = bounds_and_values(&fields);
         quote! {
             #[allow(unused_qualifications)]
             impl #private::Insertable<#ident> for #ident
@@ -529,7 +542,7 @@ fn insert_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
         let (vis, name, ty) = (&f.field.vis, &f.def.ident, &f.def.ty);
         quote!(#(#docs)* #vis #name: #ty)
     });
-    let (bounds, values) = (value_bounds(&required), values(&required));
+    let (bounds, values) = bounds_and_values(&required);
     quote! {
         #whole
 
