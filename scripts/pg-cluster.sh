@@ -1,14 +1,19 @@
-# scripts/pg-cluster.sh — a throwaway PostgreSQL cluster, sourced by
-# scripts/test.sh and scripts/bench.sh (not run on its own).
+# shellcheck shell=bash
+# scripts/pg-cluster.sh — a throwaway PostgreSQL cluster and apt installs,
+# sourced by scripts/test.sh and scripts/bench.sh (not run on its own).
 #
-# Contract: `start_cluster` installs the Debian `postgresql` package when no
-# server binaries are found under /usr/lib/postgresql/*/bin (needs root),
-# starts a cluster (trust auth, 127.0.0.1 only, a free port, the socket in a
-# temp dir, fsync off) and exports DATABASE_URL; `pg_bin` is then the
-# server's bin directory. `cleanup` (installed as the EXIT trap here) stops
-# the cluster and deletes its directory, then exits with the script's
-# status (after calling `on_cleanup` when the caller defines that function).
-# The caller sets `set -euo pipefail` and defines `log` and `die`.
+# Contract: defines, for itself and its sourcer, `log` (a `==> ` line on
+# stdout), `die` (an `error: ` line on stderr, exit 1), `quote_args` and
+# `apt_install PACKAGE…`, which installs Debian packages as root (one
+# `apt-get update` per run, no services started, the versions logged).
+# `start_cluster` installs the Debian `postgresql` package when no server
+# binaries are found under /usr/lib/postgresql/*/bin (needs root), starts a
+# cluster (trust auth, 127.0.0.1 only, a free port, the socket in a temp
+# dir, fsync off) and exports DATABASE_URL; `pg_bin` is then the server's
+# bin directory. `cleanup` (installed as the EXIT trap here) stops the
+# cluster and deletes its directory, then exits with the script's status
+# (after calling `on_cleanup` when the caller defines that function). The
+# caller sets `set -euo pipefail`.
 #
 # With PG_CLUSTER_TLS=1 (the default) the cluster also serves TLS: a
 # throwaway CA and a server certificate it signed for `localhost` only (not
@@ -17,6 +22,51 @@
 # SCHEMA_TEST_SSLROOTCERT is exported with the CA certificate's path.
 # PG_CLUSTER_TLS=0 starts a plain cluster and needs no openssl.
 # PG_CLUSTER_OPTIONS adds server options (`-c name=value …`).
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# Prints its arguments shell-quoted (`printf %q`), each after a space;
+# nothing for none. For logging and recording command lines.
+quote_args() { if [[ "$#" -gt 0 ]]; then printf ' %q' "$@"; fi; }
+
+# Installs the named Debian packages with apt-get, without recommends. Needs
+# root (dies naming the packages otherwise). The first call in a run fetches
+# the package lists (`apt-get update`), later calls reuse them. Services the
+# packages would start are not started (a policy-rc.d is added for the
+# install when there is none, then removed): the postgresql package would
+# otherwise start its default cluster on port 5432. apt's output goes to a
+# temp file, shown when apt fails; the versions installed are logged.
+apt_updated=0
+added_policy=""
+apt_install() { # package names
+    [[ "$#" -gt 0 ]] || return 0
+    [[ "$(id -u)" -eq 0 ]] || die "missing: $*; install these Debian packages as root"
+    local apt_log status=0
+    apt_log="$(mktemp "${TMPDIR:-/tmp}/schema-apt.XXXXXX")"
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        added_policy=/usr/sbin/policy-rc.d
+    fi
+    if [[ "$apt_updated" -eq 0 ]]; then
+        log "apt-get update"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >"$apt_log" 2>&1 || status=$?
+        [[ "$status" -ne 0 ]] || apt_updated=1
+    fi
+    if [[ "$status" -eq 0 ]]; then
+        log "apt-get install $*"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$apt_log" 2>&1 \
+            || status=$?
+    fi
+    if [[ -n "$added_policy" ]]; then rm -f "$added_policy"; added_policy=""; fi
+    if [[ "$status" -ne 0 ]]; then
+        tail -n 30 "$apt_log" >&2
+        rm -f "$apt_log"
+        die "apt-get failed to install $* (exit $status)"
+    fi
+    rm -f "$apt_log"
+    log "installed: $(dpkg-query -W -f='${Package} ${Version}, ' "$@" | sed 's/, $//')"
+}
 
 # Prints the bin directory of the highest installed PostgreSQL server, if any.
 find_pg_bindir() {
@@ -32,29 +82,13 @@ find_pg_bindir() {
 install_postgresql() {
     [[ "$(id -u)" -eq 0 ]] \
         || die "no PostgreSQL server under /usr/lib/postgresql/*/bin; install the 'postgresql' package as root, or set DATABASE_URL"
-    log "installing the postgresql package (apt-get)"
-    export DEBIAN_FRONTEND=noninteractive
-    # Keep the package from starting its default cluster on port 5432: this
-    # script runs its own. policy-rc.d is only added if absent, then removed.
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        added_policy=/usr/sbin/policy-rc.d
-    fi
-    local status=0
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } || status=$?
-    if [[ -n "$added_policy" ]]; then rm -f "$added_policy"; added_policy=""; fi
-    [[ "$status" -eq 0 ]] || die "apt-get failed to install postgresql (exit $status)"
+    apt_install postgresql
 }
 
 install_openssl() {
     [[ "$(id -u)" -eq 0 ]] \
         || die "openssl is missing (needed for the test cluster's TLS certificates); install the 'openssl' package as root, or set DATABASE_URL"
-    log "installing the openssl package (apt-get)"
-    local status=0
-    { DEBIAN_FRONTEND=noninteractive apt-get update -qq \
-        && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null; } || status=$?
-    [[ "$status" -eq 0 ]] || die "apt-get failed to install openssl (exit $status)"
+    apt_install openssl
 }
 
 # Makes a throwaway CA and a server certificate it signed, valid for the DNS
@@ -121,7 +155,6 @@ pick_port() {
 
 pg_tmp=""
 pg_bin=""
-added_policy=""
 cleanup() {
     local status=$?
     set +e
@@ -137,9 +170,9 @@ cleanup() {
                 [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null
             fi
             # Wait (bounded) until the postmaster is gone, not just its pid file.
-            local i
-            for i in $(seq 1 50); do
-                [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || break
+            local _
+            for _ in $(seq 1 50); do
+                if [[ -z "$pid" ]] || ! kill -0 "$pid" 2>/dev/null; then break; fi
                 sleep 0.1
             done
         fi

@@ -22,9 +22,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-log() { printf '==> %s\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
+# log, die, apt_install, start_cluster and the EXIT trap that stops the cluster.
 # shellcheck source=scripts/pg-cluster.sh
 source "$repo_root/scripts/pg-cluster.sh"
 
@@ -51,6 +49,6 @@ log "cargo fmt --check"
 cargo fmt --all --check
 log "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
-log "cargo test --workspace${*:+ $*}"
+log "cargo test --workspace --no-fail-fast$(quote_args "$@")"
 cargo test --workspace --no-fail-fast "$@"
 log "all checks passed"
