@@ -17,6 +17,7 @@
 //! `--tasks push,pull` runs only those whole-process tasks (all four by
 //! default: generate-fresh, generate-unchanged, push, pull).
 
+mod commit;
 mod compile;
 // The macro's own code generation, to measure its output (a proc-macro
 // crate exports nothing else). Not built for this crate's unit tests,
@@ -287,16 +288,7 @@ fn run(options: &Options) -> Result<(), String> {
         format!(
             "{} (release build), commit {}",
             first_line(&options.cli.display().to_string(), &["--version"]),
-            first_line(
-                "git",
-                &[
-                    "-C",
-                    &repo.display().to_string(),
-                    "rev-parse",
-                    "--short",
-                    "HEAD"
-                ]
-            )
+            commit::head_commit(&repo)
         ),
     ));
 

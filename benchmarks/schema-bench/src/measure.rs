@@ -98,9 +98,10 @@ pub fn run(job: &Job, cap: Duration, log: &Path) -> Result<Outcome, String> {
     let (done, watch) = mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
         if watch.recv_timeout(cap).is_err() {
-            // The cap passed: the whole process group goes.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
+            // The cap passed: the whole process group goes. bash's own
+            // `kill` (procps' /usr/bin/kill is not on a minimal Debian).
+            let _ = Command::new("bash")
+                .args(["-c", "kill -KILL -- \"-$1\"", "kill", &pid.to_string()])
                 .status();
             return true;
         }
