@@ -12,6 +12,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use schema_core::model::{Column, DefaultValue, ForeignKey, Literal, SqlType};
 use schema_core::syntax::{self, EnumDef, TableDef};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 
 /// `#[table]`.
@@ -354,11 +355,14 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
             }
         });
 
-    let decode = def.fields.iter().enumerate().map(|(i, f)| {
-        let field = &f.ident;
-        let sql = &*table.columns[i].name;
-        quote!(#field: #i => #sql)
-    });
+    let from_row = from_row_call(
+        krate,
+        ident,
+        def.fields
+            .iter()
+            .zip(table.columns.iter())
+            .map(|(f, c)| (&f.ident, &*c.name)),
+    );
 
     let insert = insert_impl(def, item);
 
@@ -384,7 +388,7 @@ fn table_impl(def: &TableDef, item: &syn::ItemStruct) -> TokenStream {
 
         #(#checks)*
 
-        #krate::__private::impl_from_row!(#ident { #(#decode),* });
+        #from_row
         #insert
     }
 }
@@ -631,11 +635,16 @@ pub fn from_row(input: TokenStream) -> TokenStream {
     let ident = &item.ident;
     let (impl_generics, ty_generics, where_clause) = item.generics.split_for_impl();
     let types: Vec<_> = fields.iter().map(|f| &f.ty).collect();
-    let decode = fields.iter().enumerate().map(|(i, f)| {
-        let name = f.ident.as_ref().expect("named field");
-        let column = name.to_string();
-        quote!(#name: #i => #column)
-    });
+    let names: Vec<(&syn::Ident, String)> = fields
+        .iter()
+        .filter_map(|f| f.ident.as_ref())
+        .map(|name| (name, name.unraw().to_string()))
+        .collect();
+    let from_row = from_row_call(
+        &krate,
+        ident,
+        names.iter().map(|(name, column)| (*name, column.as_str())),
+    );
     let single = match types.as_slice() {
         [only] => quote! {
             #[allow(unused_qualifications)]
@@ -647,7 +656,37 @@ pub fn from_row(input: TokenStream) -> TokenStream {
         #[allow(unused_qualifications)]
         impl #impl_generics #krate::query::FromColumns<(#(#types,)*)> for #ident #ty_generics #where_clause {}
         #single
-        #krate::__private::impl_from_row!(#ident { #(#decode),* });
+        #from_row
+    }
+}
+
+/// The most fields one `decode_fields` call decodes (schema-core
+/// implements `DecodeFields` for tuples up to this width).
+const DECODE_CHUNK: usize = 16;
+
+/// `impl_from_row!(T, width { start => (field as binding = "column", …), … })`:
+/// positional row decoding, in chunks of at most [`DECODE_CHUNK`] fields
+/// (one `decode_fields` call each). Each field's local binding is the
+/// field's name prefixed with `__` and spanned `mixed_site`, so a
+/// constant or static in the user's scope named like a field is never
+/// taken for a pattern.
+fn from_row_call<'f>(
+    krate: &syn::Path,
+    ident: &syn::Ident,
+    fields: impl IntoIterator<Item = (&'f syn::Ident, &'f str)>,
+) -> TokenStream {
+    let fields: Vec<_> = fields.into_iter().collect();
+    let width = fields.len();
+    let chunks = fields.chunks(DECODE_CHUNK).enumerate().map(|(i, chunk)| {
+        let start = i * DECODE_CHUNK;
+        let fields = chunk.iter().map(|(field, column)| {
+            let binding = syn::Ident::new(&format!("__{}", field.unraw()), Span::mixed_site());
+            quote!(#field as #binding = #column)
+        });
+        quote!(#start => (#(#fields),*))
+    });
+    quote! {
+        #krate::__private::impl_from_row!(#ident, #width { #(#chunks),* });
     }
 }
 
@@ -774,6 +813,22 @@ mod tests {
             }
         };
         insta::assert_snapshot!(pretty(table(args, item)));
+    }
+
+    #[test]
+    fn decodes_rows_in_chunks_of_16_fields() {
+        let fields: Vec<(syn::Ident, String)> = (0..18)
+            .map(|i| (quote::format_ident!("c{i}"), format!("col_{i}")))
+            .chain([(syn::parse_quote!(r#type), "type".to_owned())])
+            .collect();
+        let call = from_row_call(
+            &syn::parse_quote!(::schema_core),
+            &syn::parse_quote!(Wide),
+            fields
+                .iter()
+                .map(|(field, column)| (field, column.as_str())),
+        );
+        insta::assert_snapshot!(pretty(call));
     }
 
     #[test]

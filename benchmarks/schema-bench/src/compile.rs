@@ -321,6 +321,11 @@ fn write_crate(root: &Path, name: &str, repo: &Path, files: &Files) -> Result<()
     let _ = std::fs::remove_dir_all(&dir);
     let core = repo.join("schema-core");
     let macros = repo.join("schema-macros");
+    // What a user following the README's Quick start has: schema-core
+    // with `postgres` (row decoding, `ToSql` / `FromSql`) and the type
+    // crates' features, and rust_decimal with its tokio-postgres support
+    // (the synthetic schema has `numeric` columns). Every crate of the pair
+    // has the same dependencies, built before anything is timed.
     let manifest = format!(
         r#"[package]
 name = "{name}"
@@ -329,13 +334,13 @@ edition = "2021"
 publish = false
 
 [dependencies]
-schema-core = {{ path = {core:?}, default-features = false, features = ["chrono", "uuid", "serde_json"] }}
+schema-core = {{ path = {core:?}, features = ["postgres", "chrono", "uuid", "serde_json"] }}
 schema-macros = {{ path = {macros:?} }}
 chrono = {{ version = "0.4", default-features = false, features = ["std", "clock", "serde"] }}
 uuid = {{ version = "1", default-features = false, features = ["std", "serde"] }}
 serde = {{ version = "1", default-features = false, features = ["std", "derive"] }}
 serde_json = {{ version = "1", default-features = false, features = ["std"] }}
-rust_decimal = {{ version = "1", default-features = false, features = ["std"] }}
+rust_decimal = {{ version = "1", default-features = false, features = ["std", "db-tokio-postgres"] }}
 "#
     );
     let write = |path: &Path, text: &str| -> Result<(), String> {

@@ -120,7 +120,7 @@ pub mod __private {
     use super::DecodeError;
 
     /// Decodes column `index` of `row`, naming `column` in the error.
-    pub fn decode<'a, T: FromSql<'a>>(
+    fn decode<'a, T: FromSql<'a>>(
         row: &'a Row,
         index: usize,
         column: &'static str,
@@ -132,22 +132,90 @@ pub mod __private {
         })
     }
 
-    /// Row decoding for a `#[table]` struct, by column position.
+    /// A tuple of up to 16 field types decoded from `N` consecutive
+    /// columns, each by its `FromSql`. `#[table]` and `derive(FromRow)`
+    /// decode a struct in chunks of at most 16 fields, one
+    /// [`decode_fields`] call each, rather than one generic call and one
+    /// error conversion per field: less for the compiler to check in every
+    /// user crate.
+    pub trait DecodeFields<'a, const N: usize>: Sized {
+        /// Decodes the columns from `offset` on; `columns` name them in
+        /// errors.
+        fn decode_fields(
+            row: &'a Row,
+            offset: usize,
+            columns: &[&'static str; N],
+        ) -> Result<Self, DecodeError>;
+    }
+
+    /// Decodes `N` consecutive columns from `offset` on into a tuple of
+    /// field types; an error names the column from `columns`.
+    #[inline]
+    pub fn decode_fields<'a, T: DecodeFields<'a, N>, const N: usize>(
+        row: &'a Row,
+        offset: usize,
+        columns: &[&'static str; N],
+    ) -> Result<T, DecodeError> {
+        T::decode_fields(row, offset, columns)
+    }
+
+    macro_rules! decode_fields_tuples {
+        ($(($n:literal: $($t:ident $i:tt),+))+) => {$(
+            impl<'a, $($t: FromSql<'a>),+> DecodeFields<'a, $n> for ($($t,)+) {
+                fn decode_fields(
+                    row: &'a Row,
+                    offset: usize,
+                    columns: &[&'static str; $n],
+                ) -> Result<Self, DecodeError> {
+                    Ok(($(decode::<$t>(row, offset + $i, columns[$i])?,)+))
+                }
+            }
+        )+};
+    }
+
+    decode_fields_tuples! {
+        (1: A 0)
+        (2: A 0, B 1)
+        (3: A 0, B 1, C 2)
+        (4: A 0, B 1, C 2, D 3)
+        (5: A 0, B 1, C 2, D 3, E 4)
+        (6: A 0, B 1, C 2, D 3, E 4, F 5)
+        (7: A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+        (8: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+        (9: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+        (10: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+        (11: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10)
+        (12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11)
+        (13: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12)
+        (14: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13)
+        (15: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14)
+        (16: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15)
+    }
+
+    /// Row decoding for a `#[table]` struct, by column position: the
+    /// struct's width, then its fields in chunks of at most 16, each chunk
+    /// with its first column's position, each field with the name of its
+    /// local binding (prefixed and hygienic, so that no constant in scope
+    /// is taken for a pattern) and its column's name.
     #[macro_export]
     #[doc(hidden)]
     macro_rules! __impl_from_row {
-        ($ty:ty { $($field:ident : $index:expr => $column:expr),* $(,)? }) => {
+        ($ty:ty, $width:literal {
+            $($start:literal => ($($field:ident as $binding:ident = $column:literal),+)),+ $(,)?
+        }) => {
             #[allow(unused_qualifications)]
             impl $crate::__private::FromRow for $ty {
-                const WIDTH: usize = [$($column),*].len();
+                const WIDTH: usize = $width;
 
                 fn from_row_at(
                     row: &$crate::__private::Row,
                     offset: usize,
                 ) -> ::core::result::Result<Self, $crate::pg::DecodeError> {
-                    ::core::result::Result::Ok(Self {
-                        $($field: $crate::__private::decode(row, offset + $index, $column)?,)*
-                    })
+                    $(
+                        let ($($binding,)+) =
+                            $crate::__private::decode_fields(row, offset + $start, &[$($column),+])?;
+                    )+
+                    ::core::result::Result::Ok(Self { $($($field: $binding,)+)+ })
                 }
             }
         };

@@ -185,3 +185,121 @@ fn the_crate_path_can_be_overridden() {
     assert_eq!(Renamed::model().foreign_keys[0].references_table, "plan");
     assert_eq!(Color::Red.label(), "red");
 }
+
+/// A table wider than one decoding chunk (16 fields, one `decode_fields`
+/// call each), with a raw identifier and field names that are also a
+/// constant's and a static's in scope: the generated decoding must not
+/// take those for patterns.
+mod wide {
+    use schema_macros::{table, FromRow};
+
+    #[expect(non_upper_case_globals, dead_code)]
+    const id: i64 = -1;
+    #[expect(non_upper_case_globals, dead_code)]
+    static label: &str = "a static";
+
+    #[table(name = "wide")]
+    #[derive(Debug, PartialEq)]
+    pub struct Wide {
+        #[column(primary_key)]
+        pub id: i64,
+        pub label: String,
+        pub r#type: String,
+        pub c03: i32,
+        pub c04: i32,
+        pub c05: i32,
+        pub c06: i32,
+        pub c07: i32,
+        pub c08: i32,
+        pub c09: i32,
+        pub c10: i32,
+        pub c11: i32,
+        pub c12: i32,
+        pub c13: i32,
+        pub c14: i32,
+        pub c15: i32,
+        pub c16: Option<String>,
+        pub c17: i32,
+    }
+
+    #[derive(FromRow, Debug, PartialEq)]
+    pub struct WideRow {
+        pub id: i64,
+        pub label: String,
+        pub r#type: String,
+        pub c03: i32,
+        pub c04: i32,
+        pub c05: i32,
+        pub c06: i32,
+        pub c07: i32,
+        pub c08: i32,
+        pub c09: i32,
+        pub c10: i32,
+        pub c11: i32,
+        pub c12: i32,
+        pub c13: i32,
+        pub c14: i32,
+        pub c15: i32,
+        pub c16: Option<String>,
+        pub c17: i32,
+    }
+}
+
+#[test]
+fn rows_wider_than_a_decoding_chunk_decode_by_position() {
+    use wide::{Wide, WideRow};
+
+    pg::block_on(async {
+        let db = pg::fresh_database().await;
+        let client = db.client();
+        let numbers: String = (3..=15).map(|i| format!(", {i} AS c{i:02}")).collect();
+        let select = |c16: &str, c17: &str| {
+            format!("SELECT 7::int8 AS id, 'l' AS label, 't' AS type{numbers}, {c16} AS c16{c17}")
+        };
+        let row = client
+            .query_one(&select("'sixteen'", ", 17 AS c17"), &[])
+            .await
+            .expect("select");
+        let wide = Wide::from_row(&row).expect("decodes");
+        assert_eq!(Wide::WIDTH, 18);
+        assert_eq!(
+            (wide.id, &*wide.label, &*wide.r#type, wide.c03, wide.c15),
+            (7, "l", "t", 3, 15)
+        );
+        assert_eq!((wide.c16.as_deref(), wide.c17), (Some("sixteen"), 17));
+        let derived = WideRow::from_row(&row).expect("decodes");
+        assert_eq!(
+            (derived.r#type, derived.c16, derived.c17),
+            ("t".into(), Some("sixteen".into()), 17)
+        );
+
+        // An error in the second chunk names its column, for both.
+        let row = client
+            .query_one(&select("NULL", ", 'x' AS c17"), &[])
+            .await
+            .expect("select");
+        let message = Wide::from_row(&row).expect_err("c17 is text").to_string();
+        assert!(
+            message.starts_with("cannot decode column `c17` into `i32`"),
+            "{message}"
+        );
+        let message = WideRow::from_row(&row)
+            .expect_err("c17 is text")
+            .to_string();
+        assert!(
+            message.starts_with("cannot decode column `c17` into `i32`"),
+            "{message}"
+        );
+
+        // A row one column short: the missing column is named.
+        let row = client
+            .query_one(&select("NULL", ""), &[])
+            .await
+            .expect("select");
+        let message = Wide::from_row(&row).expect_err("no c17").to_string();
+        assert!(
+            message.starts_with("cannot decode column `c17` into `i32`"),
+            "{message}"
+        );
+    });
+}
