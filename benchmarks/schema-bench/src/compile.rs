@@ -93,11 +93,13 @@ enum Part {
     /// Inserts: `impl Insertable<T>` for `T` and `NewT`, `NewT`'s
     /// methods, `Default` guard and `From` conversion.
     Inserts,
-    /// `const _: () = …` checks, and the row-decoding macro call.
+    /// `const _: () = …` checks.
     Checks,
+    /// The row-decoding macro call (`FromRow`, with the `postgres` feature).
+    RowDecoding,
 }
 
-const PARTS: [(Part, &str); 5] = [
+const PARTS: [(Part, &str); 6] = [
     (
         Part::Base,
         "structs (each table's and its `NewT`, with their derives) and enums with their `PgEnum` impls",
@@ -116,7 +118,11 @@ const PARTS: [(Part, &str); 5] = [
     ),
     (
         Part::Checks,
-        "+ the const checks (`check_reference`, `is_key_of`, `has_label`) and `impl_from_row!`",
+        "+ the const checks (`check_reference`, `is_key_of`, `has_label`)",
+    ),
+    (
+        Part::RowDecoding,
+        "+ row decoding (`impl_from_row!`: `impl FromRow`, one `decode_fields` call per 16 columns)",
     ),
 ];
 
@@ -142,7 +148,7 @@ fn part_of(item: &syn::Item) -> Part {
         },
         syn::Item::Const(c) if c.ident == "_" => Part::Checks,
         syn::Item::Macro(m) if last(&m.mac.path).as_deref() == Some("impl_from_row") => {
-            Part::Checks
+            Part::RowDecoding
         }
         _ => Part::Base,
     }
