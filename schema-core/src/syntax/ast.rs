@@ -222,10 +222,14 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
         }
     };
 
-    let mut columns: Vec<ColumnBuild> = named
-        .into_iter()
-        .filter_map(|field| build_column(errors, field))
-        .collect();
+    // Sized up front: a column being built is large, and growing the vector
+    // would copy the columns built so far each time.
+    let mut columns: Vec<ColumnBuild> = Vec::with_capacity(named.len());
+    columns.extend(
+        named
+            .into_iter()
+            .filter_map(|field| build_column(errors, field)),
+    );
     check::duplicate_columns(
         errors,
         &columns
