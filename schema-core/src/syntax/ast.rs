@@ -711,7 +711,7 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
                     },
                     mapped.array_dims,
                     mapped.nullable,
-                    Some(mapped.element),
+                    Some(mapped.element.clone()),
                 ),
             },
             Err(error) => {
