@@ -62,6 +62,8 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
 
     if forward.is_empty() && !args.custom {
         println!("No schema changes since the last migration: nothing to generate.");
+        // As at the end: the process exit frees the two models at once.
+        std::mem::forget((forward, schema, previous, existing));
         return Ok(Outcome::Success);
     }
 
