@@ -118,19 +118,22 @@ impl Snapshot {
 
     /// Writes the bytes of [`Snapshot::to_json`] to `out` as they are made,
     /// without holding the whole text.
-    pub fn write_json(&self, mut out: impl io::Write) -> io::Result<()> {
+    pub fn write_json(&self, out: impl io::Write) -> io::Result<()> {
         let schema = self.schema.normalized();
-        let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
-        self.as_written(&schema).serialize(&mut serializer)?;
-        out.write_all(b"\n")
+        write_pretty(out, &self.as_written(self.up_checksum.as_deref(), &schema))
     }
 
-    /// This snapshot's fields with `schema` (this one's, in canonical order).
-    fn as_written<'a>(&'a self, schema: &'a Schema) -> SnapshotJson<'a> {
+    /// This snapshot's fields with `up_checksum` and `schema` (this one's, in
+    /// canonical order).
+    fn as_written<'a>(
+        &'a self,
+        up_checksum: Option<&'a str>,
+        schema: &'a Schema,
+    ) -> SnapshotJson<'a> {
         SnapshotJson {
             id: &self.id,
             parent: self.parent.as_deref(),
-            up_checksum: self.up_checksum.as_deref(),
+            up_checksum,
             schema,
         }
     }
@@ -151,6 +154,42 @@ struct SnapshotJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     up_checksum: Option<&'a str>,
     schema: &'a Schema,
+}
+
+/// `value` in [`Pretty`] layout, with a final newline.
+fn write_pretty(mut out: impl io::Write, value: &SnapshotJson<'_>) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Pretty::default());
+    value.serialize(&mut serializer)?;
+    out.write_all(b"\n")
+}
+
+/// What `up_checksum` holds in a [`PendingSnapshot`] until it is finished: as
+/// long as a checksum, so the checksum takes its place byte for byte.
+const PENDING_CHECKSUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// A `snapshot.json` written before the checksum of `up.sql` was known
+/// ([`StagedMigration::write_snapshot_pending`]); [`PendingSnapshot::finish`]
+/// writes the checksum in its place.
+#[derive(Debug)]
+pub struct PendingSnapshot {
+    file: std::fs::File,
+    /// Where the checksum's 64 hex digits go.
+    checksum_at: u64,
+}
+
+impl PendingSnapshot {
+    /// Writes `checksum` ([`checksum`] of `up.sql`) into the snapshot.
+    pub fn finish(mut self, checksum: &str) -> io::Result<()> {
+        use io::{Seek as _, Write as _};
+        if checksum.len() != PENDING_CHECKSUM.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{checksum}` is not a checksum of up.sql"),
+            ));
+        }
+        self.file.seek(io::SeekFrom::Start(self.checksum_at))?;
+        self.file.write_all(checksum.as_bytes())
+    }
 }
 
 /// serde_json's pretty layout (`to_string_pretty`: two-space indents,
@@ -353,6 +392,39 @@ impl StagedMigration {
         let mut out = io::BufWriter::with_capacity(64 * 1024, file);
         snapshot.write_json(&mut out)?;
         io::Write::flush(&mut out)
+    }
+
+    /// [`Self::write_snapshot`] before the checksum of `up.sql` is known:
+    /// the schema, nearly all of the file, can be written while `up.sql` is
+    /// still being made. `snapshot.up_checksum` is not read; the file is
+    /// whole once [`PendingSnapshot::finish`] has written the checksum.
+    pub fn write_snapshot_pending(&self, snapshot: &Snapshot) -> io::Result<PendingSnapshot> {
+        // Everything before the schema does not depend on it: the checksum's
+        // place is found in the snapshot written with an empty schema.
+        let mut head = Vec::new();
+        write_pretty(
+            &mut head,
+            &snapshot.as_written(Some(PENDING_CHECKSUM), &Schema::default()),
+        )?;
+        let key = b"\"up_checksum\": \"";
+        let checksum_at = head
+            .windows(key.len())
+            .position(|window| window == key)
+            .map(|at| at + key.len())
+            .ok_or_else(|| io::Error::other("no `up_checksum` in the snapshot"))?;
+
+        let file = std::fs::File::create(self.staging.join(SNAPSHOT_FILE))?;
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        let schema = snapshot.schema.normalized();
+        write_pretty(
+            &mut out,
+            &snapshot.as_written(Some(PENDING_CHECKSUM), &schema),
+        )?;
+        let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        Ok(PendingSnapshot {
+            file,
+            checksum_at: checksum_at as u64,
+        })
     }
 
     /// Moves the written folder into place; returns its path.
@@ -1281,6 +1353,30 @@ mod tests {
         );
         let back = Snapshot::from_json(&json).expect("round trip");
         assert_eq!(back.to_json(), json);
+    }
+
+    #[test]
+    fn a_pending_snapshot_ends_as_the_snapshot_written_at_once() {
+        let scratch = Scratch::new("pending");
+        let mut snapshot = Snapshot {
+            up_checksum: None,
+            id: "20240501120000000".into(),
+            parent: Some("20240401120000000".into()),
+            schema: Schema {
+                namespaces: vec!["b".into(), "a".into()],
+                ..Schema::default()
+            },
+        };
+        let staged = StagedMigration::create(&scratch.0, "20240501120000000_x").expect("stage");
+        let pending = staged.write_snapshot_pending(&snapshot).expect("write");
+        let up_checksum = checksum("SELECT 1;");
+        pending.finish(&up_checksum).expect("finish");
+        let dir = staged.commit().expect("commit");
+        snapshot.up_checksum = Some(up_checksum);
+        assert_eq!(
+            std::fs::read_to_string(dir.join(SNAPSHOT_FILE)).expect("read"),
+            snapshot.to_json()
+        );
     }
 
     #[test]

@@ -62,22 +62,10 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
 
     if forward.is_empty() && !args.custom {
         println!("No schema changes since the last migration: nothing to generate.");
+        // As at the end: the process exit frees the two models at once.
+        std::mem::forget((forward, schema, previous, existing));
         return Ok(Outcome::Success);
     }
-
-    let statements = if args.custom {
-        Vec::new()
-    } else {
-        render(&forward.changes)
-    };
-    let up = if args.custom {
-        "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n".to_owned()
-    } else {
-        changes::script(&statements, forward.is_transactional())
-    };
-    // Only the count and the warnings are needed from here on.
-    let statement_count = statements.len();
-    let losses: Vec<String> = statements.into_iter().filter_map(|s| s.data_loss).collect();
 
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
     let name = slug(
@@ -86,16 +74,6 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
             .unwrap_or(&derived_name(&forward, args.custom)),
     );
     let folder = format!("{id}_{name}");
-    let snapshot = Snapshot {
-        id: id.clone(),
-        parent: last.map(|m| m.id.clone()),
-        up_checksum: (!args.custom).then(|| migrations::checksum(&up)),
-        schema: if args.custom {
-            previous.clone()
-        } else {
-            schema
-        },
-    };
     let cannot_write = |error: std::io::Error| {
         anyhow!(
             "cannot write the migration `{folder}` in `{}`: {error}",
@@ -103,21 +81,45 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         )
     };
     let staged = StagedMigration::create(&config.out, &folder).map_err(cannot_write)?;
-    // The snapshot is written out while the reverse diff is made.
-    std::thread::scope(|scope| {
-        let json = scope.spawn(|| staged.write_snapshot(&snapshot));
-        staged.write(migrations::UP_FILE, &up)?;
-        let down = if args.custom {
-            "-- The reverse of this custom migration, if it has one.\n".to_owned()
+    let snapshot = Snapshot {
+        id,
+        parent: last.map(|m| m.id.clone()),
+        up_checksum: None,
+        schema: if args.custom {
+            previous.clone()
         } else {
-            let backward = diff::diff(&snapshot.schema, &previous, &forward.reverse_hints());
-            down_script(&forward, &backward)
-        };
-        staged.write(migrations::DOWN_FILE, &down)?;
-        json.join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-    .map_err(cannot_write)?;
+            schema
+        },
+    };
+    // Only the count and the warnings of the statements are needed once
+    // `up.sql` is made.
+    let (statement_count, losses) = if args.custom {
+        let up = "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n";
+        let down = "-- The reverse of this custom migration, if it has one.\n";
+        staged
+            .write(migrations::UP_FILE, up)
+            .map_err(cannot_write)?;
+        staged
+            .write(migrations::DOWN_FILE, down)
+            .map_err(cannot_write)?;
+        staged.write_snapshot(&snapshot).map_err(cannot_write)?;
+        (0, Vec::new())
+    } else {
+        // `snapshot.json` is written while `up.sql` and `down.sql` are made
+        // (it is the longest to write); the checksum of `up.sql` that heads
+        // it goes in last.
+        std::thread::scope(|scope| {
+            let json = scope.spawn(|| staged.write_snapshot_pending(&snapshot));
+            let made = make_up_and_down(&staged, &forward, &snapshot.schema, &previous);
+            let pending = json
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (up, counts) = made?;
+            pending?.finish(&migrations::checksum(&up))?;
+            Ok(counts)
+        })
+        .map_err(cannot_write)?
+    };
     let dir = staged.commit().map_err(cannot_write)?;
 
     let shown = source::relative(&dir);
@@ -142,6 +144,25 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     // the exit that returns their memory at once.
     std::mem::forget((forward, snapshot, previous, existing));
     Ok(Outcome::Success)
+}
+
+/// Renders `forward` as `up.sql` and the reverse diff (`schema` back to
+/// `previous`) as `down.sql`, writes both, and returns `up.sql` with the
+/// number of its statements and their data-loss warnings.
+fn make_up_and_down(
+    staged: &StagedMigration,
+    forward: &Diff,
+    schema: &Schema,
+    previous: &Schema,
+) -> std::io::Result<(String, (usize, Vec<String>))> {
+    let statements = render(&forward.changes);
+    let up = changes::script(&statements, forward.is_transactional());
+    let statement_count = statements.len();
+    let losses: Vec<String> = statements.into_iter().filter_map(|s| s.data_loss).collect();
+    staged.write(migrations::UP_FILE, &up)?;
+    let backward = diff::diff(schema, previous, &forward.reverse_hints());
+    staged.write(migrations::DOWN_FILE, &down_script(forward, &backward))?;
+    Ok((up, (statement_count, losses)))
 }
 
 /// [`changes::render`] on two threads: statements depend on their change

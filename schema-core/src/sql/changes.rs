@@ -48,7 +48,13 @@ pub fn render_script(changes: &[Change]) -> String {
 /// Rendered `statements` as a script (see [`render_script`]);
 /// `transactional` as [`crate::diff::transactional`] says of their changes.
 pub fn script(statements: &[Statement], transactional: bool) -> String {
-    let mut script = String::new();
+    // Sized up front: the script of a new schema is about a megabyte per
+    // 1,000 tables, and growing it would copy it again and again.
+    let capacity: usize = statements
+        .iter()
+        .map(|s| s.sql.len() + 2 + s.data_loss.as_ref().map_or(0, |l| l.len() + 20))
+        .sum();
+    let mut script = String::with_capacity(capacity + 256);
     if !transactional {
         script.push_str(NO_TRANSACTION_MARKER);
         script.push_str(

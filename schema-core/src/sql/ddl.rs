@@ -156,7 +156,8 @@ pub fn split_foreign_keys(tables: &[&Table]) -> Vec<(Vec<ForeignKey>, Vec<Foreig
 /// `CREATE TABLE` with columns, primary key, uniques, checks and the
 /// foreign keys it holds (see [`split_foreign_keys`]) inline.
 pub fn create_table(table: &Table) -> String {
-    let mut w = SqlWriter::<()>::new();
+    // Room for a typical column line each: the text is not grown step by step.
+    let mut w = SqlWriter::<()>::with_capacity(64 + 64 * table.columns.len());
     w.push_sql("CREATE TABLE ")
         .push_qualified(&table.schema, &table.name)
         .push_sql(" (");
@@ -336,7 +337,7 @@ pub fn add_foreign_key(schema: &str, table: &str, foreign_key: &ForeignKey) -> S
 
 /// `CREATE [UNIQUE] INDEX "name" ON "s"."t" USING method (…) [WHERE …];`.
 pub fn create_index(schema: &str, table: &str, index: &Index) -> String {
-    let mut w = SqlWriter::<()>::new();
+    let mut w = SqlWriter::<()>::with_capacity(128);
     w.push_sql(if index.unique {
         "CREATE UNIQUE INDEX "
     } else {

@@ -222,10 +222,14 @@ fn build_table(errors: &mut Errors, attrs: TableAttrs, item: &syn::ItemStruct) -
         }
     };
 
-    let mut columns: Vec<ColumnBuild> = named
-        .into_iter()
-        .filter_map(|field| build_column(errors, field))
-        .collect();
+    // Sized up front: a column being built is large, and growing the vector
+    // would copy the columns built so far each time.
+    let mut columns: Vec<ColumnBuild> = Vec::with_capacity(named.len());
+    columns.extend(
+        named
+            .into_iter()
+            .filter_map(|field| build_column(errors, field)),
+    );
     check::duplicate_columns(
         errors,
         &columns
@@ -707,7 +711,7 @@ fn build_column(errors: &mut Errors, field: &syn::Field) -> Option<ColumnBuild> 
                     },
                     mapped.array_dims,
                     mapped.nullable,
-                    Some(mapped.element),
+                    Some(mapped.element.clone()),
                 ),
             },
             Err(error) => {

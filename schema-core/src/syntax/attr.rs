@@ -160,6 +160,16 @@ fn key_of(meta: &ParseNestedMeta<'_>) -> String {
     }
 }
 
+/// Where a key is written: a key is one identifier, whose span is what
+/// `path.span()` gives without printing the path to tokens and joining their
+/// spans (done for every key of every attribute).
+fn key_span(path: &syn::Path) -> Span {
+    match path.get_ident() {
+        Some(ident) => ident.span(),
+        None => path.span(),
+    }
+}
+
 /// The expression after `key =`. A lone literal (the common case: `name =
 /// "…"`, `default = 0`) is read as the literal it is, without running the
 /// expression parser; it gives the same `Expr::Lit`.
@@ -214,7 +224,7 @@ fn unknown(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    errors.push(meta.path.span(), message);
+    errors.push(key_span(&meta.path), message);
     skip_value(meta)
 }
 
@@ -318,7 +328,7 @@ fn ident_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Ident>> {
     let list: Vec<Ident> = list.into_iter().collect();
     if list.is_empty() {
         return Err(syn::Error::new(
-            meta.path.span(),
+            key_span(&meta.path),
             format!("`{}(…)` needs at least one column", key_of(meta)),
         ));
     }
@@ -355,7 +365,7 @@ fn nested(
     if !meta.input.peek(syn::token::Paren) {
         let key = key_of(meta);
         errors.push(
-            meta.path.span(),
+            key_span(&meta.path),
             format!("`{key}` takes a list: `{key}(…)`"),
         );
         return skip_value(meta);
@@ -367,7 +377,7 @@ fn nested(
 pub fn table_attrs(errors: &mut Errors, args: TokenStream) -> TableAttrs {
     let mut attrs = TableAttrs::default();
     let parser = syn::meta::parser(|meta| {
-        let span = meta.path.span();
+        let span = key_span(&meta.path);
         match key_of(&meta).as_str() {
             NAME => set_once(errors, &mut attrs.name, lit_str(&meta)?, span, NAME),
             SCHEMA => set_once(errors, &mut attrs.schema, lit_str(&meta)?, span, SCHEMA),
@@ -433,13 +443,13 @@ pub fn table_attrs(errors: &mut Errors, args: TokenStream) -> TableAttrs {
 
 fn key_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<KeyAttr> {
     let mut key = KeyAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         name: None,
         columns: Vec::new(),
     };
     let before = errors.count();
     nested(errors, meta, |errors, inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         match key_of(&inner).as_str() {
             NAME => set_once(errors, &mut key.name, lit_str(&inner)?, span, NAME),
             COLUMNS => key.columns = ident_list(&inner)?,
@@ -468,7 +478,7 @@ fn unique_attr(
     known: &[&str],
 ) -> syn::Result<UniqueAttr> {
     let mut unique = UniqueAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         name: None,
         columns: Vec::new(),
         nulls_not_distinct: false,
@@ -477,7 +487,7 @@ fn unique_attr(
         return Ok(unique);
     }
     meta.parse_nested_meta(|inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         match key_of(&inner).as_str() {
             NAME => set_once(errors, &mut unique.name, lit_str(&inner)?, span, NAME),
             COLUMNS if known.contains(&COLUMNS) => unique.columns = ident_list(&inner)?,
@@ -506,7 +516,7 @@ fn index_attr(
     known: &[&str],
 ) -> syn::Result<IndexAttr> {
     let mut index = IndexAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         name: None,
         keys: Vec::new(),
         unique: false,
@@ -521,7 +531,7 @@ fn index_attr(
     let mut column_options = KeyOptions::default();
     let column_level = !known.contains(&COLUMNS);
     meta.parse_nested_meta(|inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         let key = key_of(&inner);
         match key.as_str() {
             NAME => set_once(errors, &mut index.name, lit_str(&inner)?, span, NAME),
@@ -606,7 +616,7 @@ fn parse_index_keys(errors: &mut Errors, input: ParseStream<'_>) -> syn::Result<
             let parser = syn::meta::parser(|meta| {
                 let key = key_of(&meta);
                 if KEY_OPTION_KEYS.contains(&key.as_str()) {
-                    let span = meta.path.span();
+                    let span = key_span(&meta.path);
                     key_option(errors, &mut options, &key, span, || lit_str(&meta))
                 } else {
                     unknown(
@@ -632,7 +642,7 @@ fn parse_index_keys(errors: &mut Errors, input: ParseStream<'_>) -> syn::Result<
 
 fn check_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<CheckAttr> {
     let mut check = CheckAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         name: None,
         sql: None,
     };
@@ -642,7 +652,7 @@ fn check_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<Ch
     }
     let before = errors.count();
     nested(errors, meta, |errors, inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         match key_of(&inner).as_str() {
             NAME => set_once(errors, &mut check.name, lit_str(&inner)?, span, NAME),
             SQL => set_once(errors, &mut check.sql, lit_str(&inner)?, span, SQL),
@@ -673,7 +683,7 @@ fn reference_paths(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<syn::Path>> {
     let paths: Vec<syn::Path> = paths.into_iter().collect();
     if paths.is_empty() {
         return Err(syn::Error::new(
-            meta.path.span(),
+            key_span(&meta.path),
             "`references(…)` needs the referenced column, e.g. `references(User::id)`",
         ));
     }
@@ -693,7 +703,7 @@ fn foreign_key_attr(
     meta: &ParseNestedMeta<'_>,
 ) -> syn::Result<ForeignKeyAttr> {
     let mut fk = ForeignKeyAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         name: None,
         columns: Vec::new(),
         references: Vec::new(),
@@ -702,7 +712,7 @@ fn foreign_key_attr(
     };
     let before = errors.count();
     nested(errors, meta, |errors, inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         match key_of(&inner).as_str() {
             NAME => set_once(errors, &mut fk.name, lit_str(&inner)?, span, NAME),
             COLUMNS => fk.columns = ident_list(&inner)?,
@@ -741,7 +751,7 @@ fn foreign_key_attr(
 
 fn identity_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result<IdentityAttr> {
     let mut identity = IdentityAttr {
-        span: meta.path.span(),
+        span: key_span(&meta.path),
         always: false,
         start: None,
         increment: None,
@@ -755,7 +765,7 @@ fn identity_attr(errors: &mut Errors, meta: &ParseNestedMeta<'_>) -> syn::Result
     }
     let mut by_default = false;
     meta.parse_nested_meta(|inner| {
-        let span = inner.path.span();
+        let span = key_span(&inner.path);
         match key_of(&inner).as_str() {
             ALWAYS => set_flag(errors, &mut identity.always, span, ALWAYS),
             BY_DEFAULT => set_flag(errors, &mut by_default, span, BY_DEFAULT),
@@ -818,7 +828,7 @@ pub fn column_attrs(errors: &mut Errors, attr: &syn::Attribute, attrs: &mut Colu
         return;
     }
     let result = attr.parse_nested_meta(|meta| {
-        let span = meta.path.span();
+        let span = key_span(&meta.path);
         match key_of(&meta).as_str() {
             NAME => set_once(errors, &mut attrs.name, lit_str(&meta)?, span, NAME),
             PRIMARY_KEY => {
@@ -869,7 +879,7 @@ pub fn column_attrs(errors: &mut Errors, attr: &syn::Attribute, attrs: &mut Colu
 pub fn enum_attrs(errors: &mut Errors, args: TokenStream) -> EnumAttrs {
     let mut attrs = EnumAttrs::default();
     let parser = syn::meta::parser(|meta| {
-        let span = meta.path.span();
+        let span = key_span(&meta.path);
         match key_of(&meta).as_str() {
             NAME => set_once(errors, &mut attrs.name, lit_str(&meta)?, span, NAME),
             SCHEMA => set_once(errors, &mut attrs.schema, lit_str(&meta)?, span, SCHEMA),
@@ -904,7 +914,7 @@ pub fn enum_attrs(errors: &mut Errors, args: TokenStream) -> EnumAttrs {
 /// Parses one `#[value(…)]` attribute of a `#[pg_enum]` variant into `attrs`.
 pub fn value_attrs(errors: &mut Errors, attr: &syn::Attribute, attrs: &mut ValueAttrs) {
     let result = attr.parse_nested_meta(|meta| {
-        let span = meta.path.span();
+        let span = key_span(&meta.path);
         match key_of(&meta).as_str() {
             NAME => set_once(errors, &mut attrs.name, lit_str(&meta)?, span, NAME),
             RENAMED_FROM => set_once(

@@ -125,8 +125,10 @@ pub fn identity_column(
 /// `identity`, `serial` and `generated`.
 pub fn value_sources(errors: &mut Errors, attrs: &ColumnAttrs) {
     let mut sources: Vec<(&str, Span)> = Vec::new();
-    if let Some(expr) = &attrs.default {
-        sources.push(("default", syn::spanned::Spanned::span(expr)));
+    // Only the second source's span is reported, so `default`, always first,
+    // needs none (an expression's span would join those of all its tokens).
+    if attrs.default.is_some() {
+        sources.push(("default", Span::call_site()));
     }
     if let Some(lit) = &attrs.default_sql {
         sources.push(("default_sql", lit.span()));
@@ -162,17 +164,6 @@ pub fn default_fits(
     array_dims: u8,
     is_enum: bool,
 ) {
-    let column = if is_enum {
-        "an enum".to_owned()
-    } else {
-        let name = crate::types::type_sql(ty, array_dims);
-        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
-            "an"
-        } else {
-            "a"
-        };
-        format!("{article} `{name}`")
-    };
     let fits = match literal {
         _ if array_dims > 0 => matches!(literal, Literal::String(_)),
         Literal::Bool(_) => *ty == SqlType::Boolean,
@@ -204,6 +195,17 @@ pub fn default_fits(
         }
         return;
     }
+    let column = if is_enum {
+        "an enum".to_owned()
+    } else {
+        let name = crate::types::type_sql(ty, array_dims);
+        let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} `{name}`")
+    };
     let out_of_range =
         matches!(literal, Literal::Number(_)) && ty.is_integer() && matches!(lit, syn::Lit::Int(_));
     let message = if out_of_range {

@@ -27,7 +27,7 @@ use syn::{GenericArgument, PathArguments, Type};
 use crate::model::SqlType;
 
 /// What a field's Rust type says about its column.
-pub struct Mapped {
+pub struct Mapped<'a> {
     /// The element type; `None` when the type must be a `#[pg_enum]`.
     pub sql_type: Option<SqlType>,
     /// Array dimensions from `Vec<…>`.
@@ -35,7 +35,7 @@ pub struct Mapped {
     /// `Option<…>` on the outside.
     pub nullable: bool,
     /// The innermost type (without `Option` and `Vec`), for enum lookup.
-    pub element: Type,
+    pub element: &'a Type,
 }
 
 /// Strips `Option<…>`; reports `Option<Option<…>>`.
@@ -56,7 +56,7 @@ pub fn strip_option(ty: &Type) -> Result<(bool, &Type), syn::Error> {
 
 /// Maps a field type. `Err` carries a message for types that can never be
 /// columns (unsigned integers, references, tuples, …).
-pub fn map_type(ty: &Type) -> Result<Mapped, syn::Error> {
+pub fn map_type(ty: &Type) -> Result<Mapped<'_>, syn::Error> {
     let (nullable, mut inner) = strip_option(ty)?;
     let mut array_dims = 0u8;
     while let Some(element) = generic_arg(inner, "Vec") {
@@ -77,7 +77,7 @@ pub fn map_type(ty: &Type) -> Result<Mapped, syn::Error> {
         sql_type,
         array_dims,
         nullable,
-        element: inner.clone(),
+        element: inner,
     })
 }
 
