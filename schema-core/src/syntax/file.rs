@@ -338,6 +338,11 @@ fn parse_in_pieces(sources: &[&str], threads: usize) -> Vec<Result<ParsedFile, S
                     break;
                 };
                 let parsed = parse_piece(&sources[piece.file][piece.start..piece.end], piece.line);
+                // The piece's spans are all spent (what it gave holds
+                // positions, not spans): proc-macro2 drops the copy of its
+                // text and its line table that it keeps for them, so the
+                // next piece reuses that memory.
+                proc_macro2::extra::invalidate_current_thread_spans();
                 results
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
