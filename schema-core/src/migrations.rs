@@ -427,6 +427,13 @@ impl StagedMigration {
         })
     }
 
+    /// [`Self::commit`] as `out/<folder>`, a name other than the one it was
+    /// created with (a migration's name can depend on what is written).
+    pub fn commit_as(mut self, folder: &str) -> io::Result<PathBuf> {
+        self.target.set_file_name(folder);
+        self.commit()
+    }
+
     /// Moves the written folder into place; returns its path.
     pub fn commit(mut self) -> io::Result<PathBuf> {
         std::fs::rename(&self.staging, &self.target)?;

@@ -53,25 +53,175 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let schema = schema?;
     let (existing, previous) = migrations?;
     let last = existing.last();
+    if args.custom {
+        return custom(&config, &args, &previous, &schema, existing);
+    }
+    if previous == schema {
+        return Ok(nothing_to_generate((schema, previous, existing)));
+    }
 
+    // `snapshot.json`, the longest file to write, is the new schema whatever
+    // the diff says: it is written while the diff, `up.sql` and `down.sql`
+    // are made, in a staging folder named after the id (the folder's name
+    // needs the diff), and the checksum of `up.sql` that heads it goes in
+    // last.
+    let id = migrations::new_id(last.map(|m| m.id.as_str()));
+    let cannot_write = |folder: &str, error: std::io::Error| {
+        anyhow!(
+            "cannot write the migration `{folder}` in `{}`: {error}",
+            source::relative(&config.out).display()
+        )
+    };
+    let staged = StagedMigration::create(&config.out, &id).map_err(|e| cannot_write(&id, e))?;
+    let snapshot = Snapshot {
+        id,
+        parent: last.map(|m| m.id.clone()),
+        up_checksum: None,
+        schema,
+    };
+    let written = std::thread::scope(|scope| {
+        let json = scope.spawn(|| staged.write_snapshot_pending(&snapshot));
+        let written = diff_and_write(&config, &args, &staged, &snapshot, &previous);
+        let pending = json
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        match written? {
+            Made::Written {
+                forward,
+                up,
+                counts,
+            } => {
+                pending
+                    .and_then(|pending| pending.finish(&migrations::checksum(&up)))
+                    .map_err(|e| cannot_write(&snapshot.id, e))?;
+                anyhow::Ok(Made::Written {
+                    forward,
+                    up,
+                    counts,
+                })
+            }
+            other => Ok(other),
+        }
+    })?;
+    // Otherwise the staging folder goes with `staged`.
+    let (forward, (statement_count, losses)) = match written {
+        Made::Unsettled => return Ok(Outcome::Failure),
+        Made::Nothing(forward) => {
+            return Ok(nothing_to_generate((forward, snapshot, previous, existing)));
+        }
+        Made::Written {
+            forward, counts, ..
+        } => (forward, counts),
+    };
+    let name = slug(
+        &args
+            .name
+            .clone()
+            .unwrap_or_else(|| derived_name(&forward, false)),
+    );
+    let folder = format!("{}_{name}", snapshot.id);
+    let dir = staged
+        .commit_as(&folder)
+        .map_err(|e| cannot_write(&folder, e))?;
+
+    let shown = source::relative(&dir);
+    println!("Wrote {}", shown.display());
+    println!(
+        "  {} statement{}{}",
+        statement_count,
+        if statement_count == 1 { "" } else { "s" },
+        if forward.is_transactional() {
+            ""
+        } else {
+            " (run outside a transaction: it adds enum labels)"
+        }
+    );
+    for loss in &losses {
+        eprintln!("warning: {loss}");
+    }
+    // The process ends after this command: freeing the models and changes
+    // one allocation at a time (~100,000 for 1,000 tables) would only delay
+    // the exit that returns their memory at once.
+    std::mem::forget((forward, snapshot, previous, existing));
+    Ok(Outcome::Success)
+}
+
+/// What [`diff_and_write`] made.
+enum Made {
+    /// A rename question was left unanswered (reported).
+    Unsettled,
+    /// The diff is empty: nothing was written.
+    Nothing(Diff),
+    /// `up.sql` and `down.sql` are written.
+    Written {
+        forward: Diff,
+        up: String,
+        /// The number of statements in `up.sql` and their data-loss
+        /// warnings.
+        counts: (usize, Vec<String>),
+    },
+}
+
+/// The diff from `previous` to the snapshot's schema, its renames settled,
+/// written into `staged` as `up.sql` and `down.sql`.
+fn diff_and_write(
+    config: &config::Config,
+    args: &Args,
+    staged: &StagedMigration,
+    snapshot: &Snapshot,
+    previous: &Schema,
+) -> anyhow::Result<Made> {
     let Some(forward) =
-        renames::settled_diff(&args.renames, &config, &previous, &schema, args.custom)?
+        renames::settled_diff(&args.renames, config, previous, &snapshot.schema, false)?
+    else {
+        return Ok(Made::Unsettled);
+    };
+    if forward.is_empty() {
+        return Ok(Made::Nothing(forward));
+    }
+    let (up, counts) =
+        make_up_and_down(staged, &forward, &snapshot.schema, previous).map_err(|e| {
+            anyhow!(
+                "cannot write the migration `{}` in `{}`: {e}",
+                snapshot.id,
+                source::relative(&config.out).display()
+            )
+        })?;
+    Ok(Made::Written {
+        forward,
+        up,
+        counts,
+    })
+}
+
+/// Says there is nothing to generate; `keep` (the models) is left to the
+/// process exit, which frees their memory at once.
+fn nothing_to_generate<T>(keep: T) -> Outcome {
+    println!("No schema changes since the last migration: nothing to generate.");
+    std::mem::forget(keep);
+    Outcome::Success
+}
+
+/// `generate --custom`: an empty migration for hand-written SQL, whose
+/// snapshot is the previous one (the chain is kept).
+fn custom(
+    config: &config::Config,
+    args: &Args,
+    previous: &Schema,
+    schema: &Schema,
+    existing: Vec<Migration>,
+) -> anyhow::Result<Outcome> {
+    let Some(forward) = renames::settled_diff(&args.renames, config, previous, schema, true)?
     else {
         return Ok(Outcome::Failure);
     };
-
-    if forward.is_empty() && !args.custom {
-        println!("No schema changes since the last migration: nothing to generate.");
-        // As at the end: the process exit frees the two models at once.
-        std::mem::forget((forward, schema, previous, existing));
-        return Ok(Outcome::Success);
-    }
-
+    let last = existing.last();
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
     let name = slug(
-        args.name
-            .as_deref()
-            .unwrap_or(&derived_name(&forward, args.custom)),
+        &args
+            .name
+            .clone()
+            .unwrap_or_else(|| derived_name(&forward, true)),
     );
     let folder = format!("{id}_{name}");
     let cannot_write = |error: std::io::Error| {
@@ -85,64 +235,19 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
         id,
         parent: last.map(|m| m.id.clone()),
         up_checksum: None,
-        schema: if args.custom {
-            previous.clone()
-        } else {
-            schema
-        },
+        schema: previous.clone(),
     };
-    // Only the count and the warnings of the statements are needed once
-    // `up.sql` is made.
-    let (statement_count, losses) = if args.custom {
-        let up = "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n";
-        let down = "-- The reverse of this custom migration, if it has one.\n";
-        staged
-            .write(migrations::UP_FILE, up)
-            .map_err(cannot_write)?;
-        staged
-            .write(migrations::DOWN_FILE, down)
-            .map_err(cannot_write)?;
-        staged.write_snapshot(&snapshot).map_err(cannot_write)?;
-        (0, Vec::new())
-    } else {
-        // `snapshot.json` is written while `up.sql` and `down.sql` are made
-        // (it is the longest to write); the checksum of `up.sql` that heads
-        // it goes in last.
-        std::thread::scope(|scope| {
-            let json = scope.spawn(|| staged.write_snapshot_pending(&snapshot));
-            let made = make_up_and_down(&staged, &forward, &snapshot.schema, &previous);
-            let pending = json
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            let (up, counts) = made?;
-            pending?.finish(&migrations::checksum(&up))?;
-            Ok(counts)
-        })
-        .map_err(cannot_write)?
-    };
+    let up = "-- A custom migration: write its SQL here. It keeps the snapshot chain;\n-- the schema it leaves must be the one in snapshot.json.\n";
+    let down = "-- The reverse of this custom migration, if it has one.\n";
+    staged
+        .write(migrations::UP_FILE, up)
+        .map_err(cannot_write)?;
+    staged
+        .write(migrations::DOWN_FILE, down)
+        .map_err(cannot_write)?;
+    staged.write_snapshot(&snapshot).map_err(cannot_write)?;
     let dir = staged.commit().map_err(cannot_write)?;
-
-    let shown = source::relative(&dir);
-    println!("Wrote {}", shown.display());
-    if !args.custom {
-        println!(
-            "  {} statement{}{}",
-            statement_count,
-            if statement_count == 1 { "" } else { "s" },
-            if forward.is_transactional() {
-                ""
-            } else {
-                " (run outside a transaction: it adds enum labels)"
-            }
-        );
-        for loss in &losses {
-            eprintln!("warning: {loss}");
-        }
-    }
-    // The process ends after this command: freeing the models and changes
-    // one allocation at a time (~100,000 for 1,000 tables) would only delay
-    // the exit that returns their memory at once.
-    std::mem::forget((forward, snapshot, previous, existing));
+    println!("Wrote {}", source::relative(&dir).display());
     Ok(Outcome::Success)
 }
 
