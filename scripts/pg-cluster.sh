@@ -27,7 +27,18 @@ log() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Prints its arguments shell-quoted (`printf %q`), each after a space;
 # nothing for none. For logging and recording command lines.
-quote_args() { if [[ "$#" -gt 0 ]]; then printf ' %q' "$@"; fi; }
+# Each argument after a space, as the shell reads it back: as written when it
+# holds no character the shell treats specially, else in single quotes.
+quote_args() {
+    local arg
+    for arg in "$@"; do
+        if [[ "$arg" =~ ^[A-Za-z0-9_./,:=@%+-]+$ ]]; then
+            printf ' %s' "$arg"
+        else
+            printf " '%s'" "${arg//\'/\'\\\'\'}"
+        fi
+    done
+}
 
 # Installs the named Debian packages with apt-get, without recommends. Needs
 # root (dies naming the packages otherwise). The first call in a run fetches
