@@ -660,13 +660,10 @@ pub fn from_row(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The most fields one `decode_fields` call decodes (schema-core
-/// implements `DecodeFields` for tuples up to this width).
-const DECODE_CHUNK: usize = 16;
-
 /// `impl_from_row!(T, width { start => (field as binding = "column", …), … })`:
-/// positional row decoding, in chunks of at most [`DECODE_CHUNK`] fields
-/// (one `decode_fields` call each). Each field's local binding is the
+/// positional row decoding, in chunks of at most
+/// [`schema_core::query::FIELDS_PER_TUPLE`] fields (one `decode_fields` call
+/// each). Each field's local binding is the
 /// field's name prefixed with `__` and spanned `mixed_site`, so a
 /// constant or static in the user's scope named like a field is never
 /// taken for a pattern.
@@ -677,8 +674,9 @@ fn from_row_call<'f>(
 ) -> TokenStream {
     let fields: Vec<_> = fields.into_iter().collect();
     let width = fields.len();
-    let chunks = fields.chunks(DECODE_CHUNK).enumerate().map(|(i, chunk)| {
-        let start = i * DECODE_CHUNK;
+    let per_tuple = schema_core::query::FIELDS_PER_TUPLE;
+    let chunks = fields.chunks(per_tuple).enumerate().map(|(i, chunk)| {
+        let start = i * per_tuple;
         let fields = chunk.iter().map(|(field, column)| {
             let binding = syn::Ident::new(&format!("__{}", field.unraw()), Span::mixed_site());
             quote!(#field as #binding = #column)

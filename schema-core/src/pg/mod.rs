@@ -132,9 +132,10 @@ pub mod __private {
         })
     }
 
-    /// A tuple of up to 16 field types decoded from `N` consecutive
-    /// columns, each by its `FromSql`. `#[table]` and `derive(FromRow)`
-    /// decode a struct in chunks of at most 16 fields, one
+    /// A tuple of up to 16 field types ([`crate::query::FIELDS_PER_TUPLE`])
+    /// decoded from `N` consecutive columns, each by its `FromSql`.
+    /// `#[table]` and `derive(FromRow)` decode a struct in chunks of at
+    /// most that many fields, one
     /// [`decode_fields`] call each, rather than one generic call and one
     /// error conversion per field: less for the compiler to check in every
     /// user crate.

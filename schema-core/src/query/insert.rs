@@ -75,7 +75,9 @@ fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12
 fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14);
 fields_tuple!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15);
 
-/// How many fields one [`Fields`] tuple holds.
+/// How many fields one tuple of a row's fields holds: the widest tuple that
+/// [`Fields`] (binding an insert's values) and, with the `postgres` feature,
+/// `__private::DecodeFields` (decoding a row) are implemented for.
 #[doc(hidden)]
 pub const FIELDS_PER_TUPLE: usize = 16;
 
