@@ -66,52 +66,38 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     // needs the diff), and the checksum of `up.sql` that heads it goes in
     // last.
     let id = migrations::new_id(last.map(|m| m.id.as_str()));
-    let cannot_write = |folder: &str, error: std::io::Error| {
-        anyhow!(
-            "cannot write the migration `{folder}` in `{}`: {error}",
-            source::relative(&config.out).display()
-        )
-    };
-    let staged = StagedMigration::create(&config.out, &id).map_err(|e| cannot_write(&id, e))?;
+    let staged =
+        StagedMigration::create(&config.out, &id).map_err(|e| cannot_write(&config, &id, e))?;
     let snapshot = Snapshot {
         id,
         parent: last.map(|m| m.id.clone()),
         up_checksum: None,
         schema,
     };
-    let written = std::thread::scope(|scope| {
+    let (made, pending) = std::thread::scope(|scope| {
         let json = scope.spawn(|| staged.write_snapshot_pending(&snapshot));
-        let written = diff_and_write(&config, &args, &staged, &snapshot, &previous);
+        let made = diff_and_write(&config, &args, &staged, &snapshot, &previous);
         let pending = json
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        match written? {
-            Made::Written {
-                forward,
-                up,
-                counts,
-            } => {
-                pending
-                    .and_then(|pending| pending.finish(&migrations::checksum(&up)))
-                    .map_err(|e| cannot_write(&snapshot.id, e))?;
-                anyhow::Ok(Made::Written {
-                    forward,
-                    up,
-                    counts,
-                })
-            }
-            other => Ok(other),
-        }
-    })?;
-    // Otherwise the staging folder goes with `staged`.
-    let (forward, (statement_count, losses)) = match written {
+        (made, pending)
+    });
+    // Unless written, the staging folder goes with `staged`.
+    let (forward, (statement_count, losses)) = match made? {
         Made::Unsettled => return Ok(Outcome::Failure),
         Made::Nothing(forward) => {
             return Ok(nothing_to_generate((forward, snapshot, previous, existing)));
         }
         Made::Written {
-            forward, counts, ..
-        } => (forward, counts),
+            forward,
+            up_checksum,
+            counts,
+        } => {
+            pending
+                .and_then(|pending| pending.finish(&up_checksum))
+                .map_err(|e| cannot_write(&config, &snapshot.id, e))?;
+            (forward, counts)
+        }
     };
     let name = slug(
         &args
@@ -122,7 +108,7 @@ pub fn run(config_path: Option<&Path>, args: Args) -> anyhow::Result<Outcome> {
     let folder = format!("{}_{name}", snapshot.id);
     let dir = staged
         .commit_as(&folder)
-        .map_err(|e| cannot_write(&folder, e))?;
+        .map_err(|e| cannot_write(&config, &folder, e))?;
 
     let shown = source::relative(&dir);
     println!("Wrote {}", shown.display());
@@ -155,7 +141,8 @@ enum Made {
     /// `up.sql` and `down.sql` are written.
     Written {
         forward: Diff,
-        up: String,
+        /// The checksum of `up.sql`, for `snapshot.json`.
+        up_checksum: String,
         /// The number of statements in `up.sql` and their data-loss
         /// warnings.
         counts: (usize, Vec<String>),
@@ -179,19 +166,22 @@ fn diff_and_write(
     if forward.is_empty() {
         return Ok(Made::Nothing(forward));
     }
-    let (up, counts) =
-        make_up_and_down(staged, &forward, &snapshot.schema, previous).map_err(|e| {
-            anyhow!(
-                "cannot write the migration `{}` in `{}`: {e}",
-                snapshot.id,
-                source::relative(&config.out).display()
-            )
-        })?;
+    let (up, counts) = make_up_and_down(staged, &forward, &snapshot.schema, previous)
+        .map_err(|e| cannot_write(config, &snapshot.id, e))?;
     Ok(Made::Written {
         forward,
-        up,
+        up_checksum: migrations::checksum(&up),
         counts,
     })
+}
+
+/// The error of a migration (`folder`, or its id while its name is not
+/// known yet) that could not be written.
+fn cannot_write(config: &config::Config, folder: &str, error: std::io::Error) -> anyhow::Error {
+    anyhow!(
+        "cannot write the migration `{folder}` in `{}`: {error}",
+        source::relative(&config.out).display()
+    )
 }
 
 /// Says there is nothing to generate; `keep` (the models) is left to the
@@ -224,12 +214,7 @@ fn custom(
             .unwrap_or_else(|| derived_name(&forward, true)),
     );
     let folder = format!("{id}_{name}");
-    let cannot_write = |error: std::io::Error| {
-        anyhow!(
-            "cannot write the migration `{folder}` in `{}`: {error}",
-            source::relative(&config.out).display()
-        )
-    };
+    let cannot_write = |error| cannot_write(config, &folder, error);
     let staged = StagedMigration::create(&config.out, &folder).map_err(cannot_write)?;
     let snapshot = Snapshot {
         id,
